@@ -1,0 +1,54 @@
+# The two commands a newcomer needs: `make start` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8888
+# nbgrader shells out to `alembic`, and every Jupyter app must find jupyter_config.py.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export JUPYTER_CONFIG_PATH := $(CURDIR)
+
+.PHONY: start test release tryout venv test-deps lint format clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+## Build the student versions of every workbook into release/.
+release: venv
+	careerlab release
+
+## Give this machine's "student" a copy of each released workbook in tryout/ (never overwritten).
+tryout: release
+	careerlab try --all
+
+## Start JupyterLab with the course on 127.0.0.1 (nbgrader formgrader and Voila included).
+start: tryout
+	@echo "CareerLab: open the URL below. Students' copies are in tryout/, e.g. tryout/first-paycheck/first-paycheck.ipynb"
+	jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser --ServerApp.root_dir=$(CURDIR)
+
+## What the browser tests need: Debian's chromium (installed as root) and axe-core from npm.
+test-deps: venv
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; fi; \
+	fi
+	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --silent
+
+lint: venv
+	ruff check .
+	ruff format --check .
+
+format: venv
+	ruff format .
+	ruff check --fix .
+
+## The whole test suite.
+test: test-deps lint
+	pytest
+
+clean:
+	rm -rf release/*/ tryout/ submitted/ autograded/ feedback/ exchange/ gradebook.db .pytest_cache

@@ -1,0 +1,47 @@
+"""All configuration for the CareerLab course: nbgrader, Jupyter Server, Voila.
+
+Every Jupyter app reads this file because the repository root is on
+JUPYTER_CONFIG_PATH (the Makefile, tests and CI export it); nbgrader also reads
+nbgrader_config.py, which only loads this file. Settings a school changes are
+environment variables, documented in docs/configuration.md.
+"""
+
+import os
+from pathlib import Path
+
+from careerlab import course
+
+c = get_config()  # noqa: F821 -- provided by traitlets when it loads this file
+
+ROOT = Path(__file__).resolve().parent
+
+# --- nbgrader: the course directory is the repository root -----------------------
+c.CourseDirectory.root = str(ROOT)
+c.CourseDirectory.course_id = course.COURSE_ID
+c.CourseDirectory.source_directory = course.SOURCE_DIRECTORY
+c.CourseDirectory.release_directory = course.RELEASE_DIRECTORY
+# Never release, submit or collect the answers store's lock and temp files.
+c.CourseDirectory.ignore = course.ignore_patterns()
+
+# The gradebook: SQLite in the course root unless CAREERLAB_DB_URL names another
+# database, e.g. postgresql://careerlab@localhost/careerlab for a district.
+c.CourseDirectory.db_url = os.environ.get("CAREERLAB_DB_URL", f"sqlite:///{ROOT / 'gradebook.db'}")
+
+# The exchange for a single machine: a folder in the course root (git ignores it).
+c.Exchange.root = os.environ.get("CAREERLAB_EXCHANGE", str(ROOT / "exchange"))
+c.Exchange.path_includes_course = False
+
+# Released code stubs must not raise, so an empty workbook runs top to bottom.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE"}
+
+# A student's widget answers live in <workbook>.answers.json beside the notebook.
+# It is never in workbooks/, so autograde has nothing to overwrite it with; this
+# keeps it so even if an author's copy ever slipped into a source folder.
+c.Autograde.exclude_overwriting = course.answers_files(ROOT)
+
+# --- Voila (as a Jupyter Server extension, at /voila/) ---------------------------
+c.VoilaConfiguration.show_tracebacks = False
+c.VoilaConfiguration.strip_sources = True
+
+# --- Jupyter Server --------------------------------------------------------------
+c.ServerApp.root_dir = str(ROOT)

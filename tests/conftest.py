@@ -1,0 +1,83 @@
+"""Shared fixtures: a throwaway copy of the course for every test that runs nbgrader.
+
+Tests never run workbooks inside the repository: nbgrader and the widgets write
+files (gradebook, answers) wherever they run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+COURSE_FILES = ["jupyter_config.py", "nbgrader_config.py", "workbooks"]
+
+
+def make_course(target: Path) -> Path:
+    target.mkdir(parents=True)
+    for name in COURSE_FILES:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("*.answers.*"))
+        else:
+            shutil.copy(source, target / name)
+    (target / "release").mkdir()
+    return target
+
+
+def course_env(root: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["JUPYTER_CONFIG_PATH"] = str(root)
+    env["CAREERLAB_EXCHANGE"] = str(root / "exchange")
+    env.pop("CAREERLAB_DB_URL", None)
+    env.pop("CAREERLAB_COURSE", None)
+    env["PATH"] = os.pathsep.join([str(BIN), env.get("PATH", "")])
+    return env
+
+
+def run_app(root: Path, *args: str, cwd: Path | None = None, check: bool = True):
+    """Run a real command-line app (nbgrader, careerlab) against a course copy."""
+    result = subprocess.run(
+        list(args),
+        cwd=cwd or root,
+        env=course_env(root),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+        )
+    return result
+
+
+@pytest.fixture
+def course(tmp_path: Path) -> Path:
+    """A fresh course copy with nothing generated yet."""
+    return make_course(tmp_path / "course")
+
+
+@pytest.fixture(scope="session")
+def released_course(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One course copy with every workbook released, shared by read-only tests."""
+    root = make_course(tmp_path_factory.mktemp("released") / "course")
+    run_app(root, str(BIN / "careerlab"), "release")
+    return root
+
+
+@pytest.fixture
+def student_copy(released_course: Path, tmp_path: Path):
+    """Give a student their own copy of a released workbook, as fetch_assignment would."""
+
+    def copy(assignment: str, student: str = "student") -> Path:
+        target = tmp_path / student / assignment
+        shutil.copytree(released_course / "release" / assignment, target)
+        return target
+
+    return copy

@@ -1,0 +1,76 @@
+"""The repository's own setup: packages, configuration, generated data."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import yaml
+from careerlab.datasets import paystubs
+from traitlets.config.loader import PyFileConfigLoader
+
+from .conftest import REPO, make_course
+
+
+def _name_and_spec(requirement: str) -> tuple[str, str]:
+    match = re.match(r"^\s*([A-Za-z0-9_.-]+)\s*(.*)$", requirement)
+    return match.group(1).lower().replace("_", "-"), match.group(2).replace(" ", "")
+
+
+def test_environment_yml_lists_the_same_packages_as_pyproject():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    wanted = dict(_name_and_spec(r) for r in project["dependencies"])
+    wanted.update(_name_and_spec(r) for r in project["optional-dependencies"]["test"])
+    conda = yaml.safe_load((REPO / "environment.yml").read_text())["dependencies"]
+    not_packages = ("python=", "nodejs", "pip")
+    listed = dict(
+        _name_and_spec(d) for d in conda if isinstance(d, str) and not d.startswith(not_packages)
+    )
+    assert listed == wanted
+
+
+def _load_config(root, monkeypatch, **env):
+    for name in ("CAREERLAB_DB_URL", "CAREERLAB_EXCHANGE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+
+
+def test_one_config_file_sets_up_nbgrader(tmp_path, monkeypatch):
+    root = make_course(tmp_path / "course")
+    config = _load_config(root, monkeypatch)
+    assert config.CourseDirectory.root == str(root)
+    assert config.CourseDirectory.source_directory == "workbooks"
+    assert config.CourseDirectory.release_directory == "release"
+    assert config.CourseDirectory.db_url == f"sqlite:///{root / 'gradebook.db'}"
+    assert config.Exchange.root == str(root / "exchange")
+    assert config.ClearSolutions.code_stub == {"python": "# YOUR CODE HERE"}
+    assert config.Autograde.exclude_overwriting["first-paycheck"] == ["first-paycheck.answers.json"]
+    assert "*.answers.lock" in config.CourseDirectory.ignore
+
+
+def test_postgresql_is_one_setting(tmp_path, monkeypatch):
+    root = make_course(tmp_path / "course")
+    url = "postgresql://careerlab@localhost/careerlab"
+    assert _load_config(root, monkeypatch, CAREERLAB_DB_URL=url).CourseDirectory.db_url == url
+
+
+def test_committed_data_is_what_its_generator_makes():
+    committed = (REPO / "workbooks" / "first-paycheck" / "paystubs.csv").read_text()
+    assert paystubs.generate().to_csv(index=False) == committed
+
+
+def test_generated_course_data_is_ignored_by_git():
+    ignored = (REPO / ".gitignore").read_text().split()
+    for pattern in (
+        "release/*/",
+        "submitted/",
+        "autograded/",
+        "feedback/",
+        "gradebook.db",
+        "*.answers.json",
+        "tryout/",
+        "exchange/",
+    ):
+        assert pattern in ignored
