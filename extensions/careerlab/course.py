@@ -14,8 +14,21 @@ SOLUTIONS_FILE = "solutions.yml"  # see careerlab.simulate.load_solutions
 SOURCE_DIRECTORY = "workbooks"
 RELEASE_DIRECTORY = "release"
 TRYOUT_DIRECTORY = "tryout"
+RUBRICS_DIRECTORY = "rubrics"
+METADATA_FILE = "workbook.yml"  # a workbook's metadata, beside its notebook
 COURSE_ID = "careerlab"
 CONFIG_FILE = "jupyter_config.py"
+
+
+def gradebook_url(root: Path) -> str:
+    """nbgrader's gradebook: $CAREERLAB_DB_URL (e.g. PostgreSQL), else SQLite in the course root."""
+    return os.environ.get("CAREERLAB_DB_URL") or f"sqlite:///{root / 'gradebook.db'}"
+
+
+def submission_of(notebook_path: str | os.PathLike[str]) -> tuple[str, str, str]:
+    """(student, assignment, notebook) from nbgrader's <dir>/<student>/<assignment>/<nb>.ipynb."""
+    path = Path(notebook_path)
+    return path.parent.parent.name, path.parent.name, path.stem
 
 
 def is_course_folder(folder: Path) -> bool:

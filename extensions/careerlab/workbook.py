@@ -9,6 +9,7 @@ path of a data task) and ``wb.check`` (a friendly progress report).
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +17,21 @@ from IPython.display import HTML, display
 
 from careerlab.answers import TASK_ID, AnswersStore, Loaded, answers_filename
 from careerlab.course import is_course_folder
-from careerlab.tasks import ChoiceTask, DataAnalysisTask, LongTextTask, Task
+from careerlab.tasks import (
+    ChartTask,
+    ChoiceTask,
+    DataAnalysisTask,
+    LongTextTask,
+    ProductTask,
+    Task,
+)
 from careerlab.tasks.base import escape
 from careerlab.tasks.number import NumberTask
 from careerlab.tasks.short_text import ShortTextTask
+
+# Set by the showcase while it runs a workbook's trusted cells: every Workbook
+# then reads that folder's answers as data, saves nothing and shows no widget.
+SHOWCASE_FOLDER: ContextVar[Path | None] = ContextVar("careerlab_showcase_folder", default=None)
 
 
 class ScratchStore:
@@ -48,7 +60,11 @@ class Workbook:
         self.id = workbook_id
         self.folder = Path(folder) if folder is not None else Path.cwd()
         self.tasks: dict[str, Task] = {}
-        if is_course_folder(self.folder):
+        self.read_only = SHOWCASE_FOLDER.get() is not None
+        if self.read_only:
+            self.folder = SHOWCASE_FOLDER.get()
+            self.store = AnswersStore(self.folder / answers_filename(workbook_id), workbook_id)
+        elif is_course_folder(self.folder):
             self.store: AnswersStore | ScratchStore = ScratchStore()
             _notice(
                 "This is the course's own copy of the workbook, so answers are kept only until "
@@ -76,7 +92,8 @@ class Workbook:
             raise ValueError(f"{task.id!r} is not a valid task id (use a-z, 0-9 and -).")
         task.restore(self.loaded.entries.get(task.id))
         self.tasks[task.id] = task
-        display(task.build_view())
+        if not self.read_only:
+            display(task.build_view())
 
     def choice(self, task_id: str, title: str, prompt: str, options: dict[str, str]) -> None:
         self._add(ChoiceTask(self, task_id, title, prompt, options))
@@ -92,6 +109,12 @@ class Workbook:
 
     def data_analysis(self, task_id: str, title: str, prompt: str, **options: Any) -> None:
         self._add(DataAnalysisTask(self, task_id, title, prompt, **options))
+
+    def chart(self, task_id: str, title: str, prompt: str, **options: Any) -> None:
+        self._add(ChartTask(self, task_id, title, prompt, **options))
+
+    def product(self, task_id: str, title: str, prompt: str, **options: Any) -> None:
+        self._add(ProductTask(self, task_id, title, prompt, **options))
 
     def __getitem__(self, task_id: str) -> Task:
         return self.tasks[task_id]

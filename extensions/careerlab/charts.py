@@ -1,0 +1,46 @@
+"""Charts drawn by trusted code from data, never by a student's code.
+
+The chart task, its previews and every later view (feedback, showcase) draw
+with this one function, so a chart always looks the same and is rebuilt from
+stored choices instead of from anything a student ran."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on servers; the notebook shows the PNG
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+KINDS = {"bar": "Vertical bars", "barh": "Horizontal bars"}
+
+
+def label(column: str) -> str:
+    return column.replace("_", " ").capitalize()
+
+
+def draw_png(data: pd.DataFrame, category: str, measure: str, kind: str, title: str) -> bytes:
+    figure, axes = plt.subplots(figsize=(6.4, 3.6), dpi=100)
+    try:
+        frame = data[[category, measure]].sort_values(measure, ascending=kind == "barh")
+        if kind == "barh":
+            axes.barh(frame[category].astype(str), frame[measure], color="#3b6ea8")
+            axes.set_xlabel(label(measure))
+        else:
+            axes.bar(frame[category].astype(str), frame[measure], color="#3b6ea8")
+            axes.set_ylabel(label(measure))
+            axes.tick_params(axis="x", labelrotation=20)
+        axes.set_title(title or f"{label(measure)} by {label(category)}")
+        figure.tight_layout()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+        return buffer.getvalue()
+    finally:
+        plt.close(figure)
+
+
+def png_data_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")

@@ -1,0 +1,138 @@
+"""A read-only showcase of one student's finished project, for their portfolio.
+
+Built by trusted code from the student's answers as data: the workbook's task
+definitions come from the course's own source notebook (the author's code,
+never the student's), and each task shows the student's stored answer through
+its kind's ``render_html``, which escapes every string. Charts are redrawn from
+the stored choices by careerlab.charts. No cell a student wrote or changed ever
+runs here.
+
+Served by Voila from ``extensions/careerlab/showcase/showcase.ipynb``:
+``/voila/render/extensions/careerlab/showcase/showcase.ipynb?assignment=A&student=S``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import nbformat
+
+from careerlab import course
+from careerlab.answers import answers_filename
+from careerlab.feedback import rubric_html
+from careerlab.scoring import ScoringError, levels_for, project_rubric
+from careerlab.tasks.base import escape
+from careerlab.workbook import SHOWCASE_FOLDER, Workbook
+
+SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+STYLE = """
+<style>
+.careerlab-showcase { max-width: 60em; margin: 0 auto; font-family: system-ui, sans-serif;
+  line-height: 1.5; }
+.careerlab-showcase .careerlab-answer { border-top: 1px solid #ccc; padding: 0.5em 0; }
+.careerlab-showcase figure img { max-width: 100%; height: auto; }
+.careerlab-showcase .careerlab-slide { border: 2px solid #333; padding: 1em; }
+</style>
+"""
+
+
+class ShowcaseError(ValueError):
+    """The showcase cannot be built; the message says why in plain words."""
+
+
+def _trusted_cells(notebook: Path) -> list[str]:
+    """The source notebook's read-only code cells: the author's set-up and task calls."""
+    nb = nbformat.read(notebook, as_version=4)
+    sources = []
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if (
+            cell.cell_type == "code"
+            and meta.get("locked")
+            and not meta.get("grade")
+            and not meta.get("solution")
+        ):
+            sources.append(cell.source)
+    return sources
+
+
+def load_workbook(root: Path, assignment: str, student: str, notebook: str) -> Workbook:
+    """Rebuild the workbook's tasks from the course source, with the student's answers."""
+    source_folder = root / course.SOURCE_DIRECTORY / assignment
+    source = source_folder / f"{notebook}.ipynb"
+    answers_folder = None
+    for stage in ("autograded", "submitted"):
+        folder = root / stage / student / assignment
+        if (folder / answers_filename(notebook)).exists():
+            answers_folder = folder
+            break
+    if answers_folder is None:
+        raise ShowcaseError(f"No answers from {student} for {assignment} yet.")
+    token = SHOWCASE_FOLDER.set(answers_folder)
+    previous = Path.cwd()
+    namespace: dict[str, object] = {"__name__": "careerlab_showcase"}
+    try:
+        from IPython.utils.capture import capture_output
+
+        # The author's cells load data relative to their folder, and may display
+        # things (tables, notes) the showcase does not want.
+        os.chdir(source_folder)
+        with capture_output():
+            for code in _trusted_cells(source):
+                exec(compile(code, str(source), "exec"), namespace)  # noqa: S102 -- author's code
+    finally:
+        os.chdir(previous)
+        SHOWCASE_FOLDER.reset(token)
+    workbook = namespace.get("wb")
+    if not isinstance(workbook, Workbook):
+        raise ShowcaseError(f"{source} does not set up `wb`.")
+    return workbook
+
+
+def showcase_html(root: Path, assignment: str, student: str) -> str:
+    for value, what in ((assignment, "project"), (student, "student")):
+        if not SAFE_ID.match(value or ""):
+            raise ShowcaseError(f"That {what} name is not valid.")
+    notebooks = course.notebooks(root / course.SOURCE_DIRECTORY / assignment)
+    if not notebooks:
+        raise ShowcaseError("There is no such project.")
+    parts = []
+    title = assignment
+    for notebook in notebooks:
+        workbook = load_workbook(root, assignment, student, notebook.stem)
+        answered = [t for t in workbook.tasks.values() if t.value is not None]
+        parts.extend(task.render_html() for task in answered)
+        try:
+            rubric = project_rubric(root, assignment)
+        except ScoringError:
+            continue
+        title = rubric.title
+        levels = levels_for(course.gradebook_url(root), assignment, notebook.stem, student)
+        product = None
+        product_task = workbook.tasks.get(rubric.product_task or "")
+        if product_task is not None and product_task.value:
+            product = product_task.value.get("product")
+        ids = {"assignment": assignment, "notebook": notebook.stem, "student": student}
+        parts.append(rubric_html(rubric, levels, product, ids))
+    return (
+        f'{STYLE}<main class="careerlab-showcase"><h1>{escape(title)}</h1>'
+        f'<p class="careerlab-byline">Work by {escape(student)}</p>{"".join(parts)}</main>'
+    )
+
+
+def show_from_query() -> None:
+    """What the showcase notebook runs: read ?assignment=&student= and show the page."""
+    from IPython.display import HTML, display
+
+    query = parse_qs(os.environ.get("QUERY_STRING", ""))
+    assignment = (query.get("assignment") or [""])[0]
+    student = (query.get("student") or [""])[0]
+    try:
+        page = showcase_html(course.find_root(), assignment, student)
+    except (ShowcaseError, FileNotFoundError) as error:
+        page = f'<p role="alert">This showcase cannot be shown: {escape(error)}</p>'
+    display(HTML(page))

@@ -1,0 +1,67 @@
+import pytest
+from careerlab.tasks.base import AnswerError
+
+from .conftest import HOSTILE, reopen
+
+
+def define(wb, table):
+    wb.chart(
+        "sales-chart",
+        "Chart",
+        "Make a chart.",
+        data=table,
+        category="city",
+        measures=["sales", "stores"],
+    )
+    return wb["sales-chart"]
+
+
+def test_a_chart_design_saves_and_comes_back(workbook, folder, table):
+    task = define(workbook, table)
+    task.fill({"measure": "stores", "kind": "barh", "title": "Stores by city"})
+    again = define(reopen(folder), table)
+    assert again.value == {"measure": "stores", "kind": "barh", "title": "Stores by city"}
+    assert (again.measure.value, again.chart_kind.value) == ("stores", "barh")
+
+
+def test_the_chart_is_drawn_by_trusted_code_as_a_png(workbook, table):
+    task = define(workbook, table)
+    task.fill({"measure": "sales", "kind": "bar", "title": "Sales"})
+    html = task.render_html()
+    assert 'src="data:image/png;base64,iVBOR' in html
+    assert "Bly: 30.25" in html  # the alt text carries the data for screen readers
+
+
+def test_check_wants_a_supporting_measure_and_a_title(workbook, table):
+    task = define(workbook, table)
+    assert not task.check(task.Key(measures=("sales",))).correct
+    task.fill({"measure": "stores", "kind": "bar", "title": "Stores"})
+    assert not task.check(task.Key(measures=("sales",))).correct
+    task.fill({"measure": "sales", "kind": "bar", "title": ""})
+    assert not task.check(task.Key(measures=("sales",))).correct
+    task.fill({"measure": "sales", "kind": "bar", "title": "Sales by city"})
+    assert task.check(task.Key(measures=("sales",))).correct
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "sales",
+        {"measure": "__class__", "kind": "bar", "title": ""},
+        {"measure": "sales", "kind": "pie", "title": ""},
+        {"measure": "sales", "kind": "bar", "title": "x" * 500},
+        {"measure": "sales", "kind": "bar", "title": 7},
+    ],
+)
+def test_bad_stored_designs_are_rejected(workbook, table, stored):
+    with pytest.raises(AnswerError):
+        define(workbook, table).parse(stored)
+
+
+def test_titles_are_inert(workbook, table):
+    task = define(workbook, table)
+    task.fill({"measure": "sales", "kind": "bar", "title": HOSTILE[:90]})
+    html = task.render_html()
+    assert "<script" not in html and "&lt;script&gt;" in html
+    assert html.count("<img") == 1  # only the chart itself
+    assert "onerror=&quot;" in html and 'onerror="' not in html
