@@ -30,6 +30,11 @@ c.CourseDirectory.db_url = course.gradebook_url(ROOT)
 # The exchange for a single machine: a folder in the course root (git ignores it).
 c.Exchange.root = os.environ.get("CAREERLAB_EXCHANGE", str(ROOT / "exchange"))
 c.Exchange.path_includes_course = False
+# Where fetch puts a student's copy and submit takes it from. On one machine that
+# is tryout/ (as `careerlab try`); on JupyterHub a student's home: CAREERLAB_STUDENT_DIR=.
+c.Exchange.assignment_dir = os.environ.get(
+    "CAREERLAB_STUDENT_DIR", str(ROOT / course.TRYOUT_DIRECTORY)
+)
 
 # Released code stubs must not raise, so an empty workbook runs top to bottom.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE"}

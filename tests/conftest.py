@@ -34,6 +34,7 @@ def course_env(root: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["JUPYTER_CONFIG_PATH"] = str(root)
     env["CAREERLAB_EXCHANGE"] = str(root / "exchange")
+    env["CAREERLAB_STUDENT_DIR"] = "."  # students fetch into and submit from their cwd
     env.pop("CAREERLAB_DB_URL", None)
     env.pop("CAREERLAB_COURSE", None)
     env["PATH"] = os.pathsep.join([str(BIN), env.get("PATH", "")])

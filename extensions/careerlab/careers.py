@@ -102,7 +102,6 @@ COLUMN_NOTES = {
     "publishes; those cells are empty",
 }
 TOP_CODE_FOOTNOTE = "5"
-MISSING_VALUES = frozenset({"", "-", "*", "**", "#", "N/A"})
 _NUMBER = re.compile(r"\d+(\.\d+)?")
 _DETAILED = 3  # occupation.display_level of a detailed (6-digit) occupation
 _CROSS_INDUSTRY = "000000"
