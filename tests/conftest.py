@@ -15,7 +15,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-COURSE_FILES = ["jupyter_config.py", "nbgrader_config.py", "workbooks"]
+COURSE_FILES = ["jupyter_config.py", "nbgrader_config.py", "workbooks", "rubrics"]
 
 
 def make_course(target: Path) -> Path:

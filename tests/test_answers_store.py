@@ -13,9 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
+
 from careerlab import answers
 from careerlab.answers import AnswersStore, SaveError, parse_answers
-from filelock import FileLock
 
 
 def store_in(folder: Path) -> AnswersStore:

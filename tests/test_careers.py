@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from careerlab import careers, cli
 
 from .conftest import REPO

@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 import tomllib
 
+import pytest
 import yaml
-from careerlab.datasets import paystubs
 from traitlets.config.loader import PyFileConfigLoader
+
+from careerlab.cli import main
+from careerlab.datasets import generators
 
 from .conftest import REPO, make_course
 
@@ -56,9 +59,11 @@ def test_postgresql_is_one_setting(tmp_path, monkeypatch):
     assert _load_config(root, monkeypatch, CAREERLAB_DB_URL=url).CourseDirectory.db_url == url
 
 
-def test_committed_data_is_what_its_generator_makes():
-    committed = (REPO / "workbooks" / "first-paycheck" / "paystubs.csv").read_text()
-    assert paystubs.generate().to_csv(index=False) == committed
+@pytest.mark.parametrize("name", sorted(generators()))
+def test_committed_data_is_what_its_generator_makes(name, capsys):
+    _, path = generators()[name]
+    assert main(["data", name]) == 0
+    assert capsys.readouterr().out == (REPO / "workbooks" / path).read_text()
 
 
 def test_generated_course_data_is_ignored_by_git():

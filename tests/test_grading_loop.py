@@ -10,8 +10,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from careerlab.simulate import answer, load_solutions
 from nbgrader.api import Gradebook
+
+from careerlab.simulate import answer, load_solutions
 
 from .conftest import REPO, run_app
 

@@ -10,6 +10,7 @@ import sys
 
 import nbformat
 import pytest
+
 from careerlab import course
 from careerlab.author import check_assignment
 from careerlab.simulate import answer, load_solutions

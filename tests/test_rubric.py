@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+
 from careerlab.rubric import RubricError, combined, load_all, parse_rubric
 
 from .conftest import REPO

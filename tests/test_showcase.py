@@ -8,6 +8,7 @@ import shutil
 
 import nbformat
 import pytest
+
 from careerlab.showcase import ShowcaseError, showcase_html
 
 from .conftest import make_course

@@ -106,14 +106,10 @@ def cmd_answers(args: argparse.Namespace) -> int:
 
 
 def cmd_data(args: argparse.Namespace) -> int:
-    from careerlab.datasets import neighborhoods, paystubs
+    from careerlab.datasets import generators
 
-    generators = {
-        "paystubs": paystubs.generate,
-        "neighborhoods": neighborhoods.generate,
-        "coffee-survey": neighborhoods.generate_survey,
-    }
-    generators[args.name]().to_csv(sys.stdout, index=False)
+    generate, _ = generators()[args.name]
+    generate().to_csv(sys.stdout, index=False)
     return 0
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+
 from careerlab.workbook import Workbook
 
 HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">'

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+
 from careerlab.tasks.base import AnswerError
 
 from .conftest import HOSTILE, assert_inert, reopen

@@ -1,4 +1,5 @@
 import pytest
+
 from careerlab.tasks.base import AnswerError
 from careerlab.tasks.long_text import MAX_CHARACTERS
 

@@ -1,4 +1,5 @@
 import pytest
+
 from careerlab.tasks.base import AnswerError
 from careerlab.tasks.number import read_number
 

@@ -1,4 +1,5 @@
 import pytest
+
 from careerlab.tasks.base import AnswerError
 
 from .conftest import HOSTILE, assert_inert, reopen

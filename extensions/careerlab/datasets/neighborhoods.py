@@ -39,6 +39,10 @@ Riverside has less traffic but the lowest rent per expected customer
 (``monthly_rent / (weekday_foot_traffic x 3% x 30)``) and only one competitor.
 The 3% "capture rate" (the share of passers-by who buy) is the workbook's
 stated assumption, a rule of thumb a chain would take from its own stores.
+Rent is a small share of a cafe's sales, as in real life, so "sales minus
+rent" at a flat 3% still favours Downtown; once the customers are shared with
+the competing cafes (customers / (competing_cafes + 1)), Riverside leads again.
+The workbook's extension asks students to find exactly this.
 
 ``generate_survey()``: 120 answers, 24 from people near each site who buy coffee
 away from home: ``visits_per_week`` (1 to 7 coffee shop visits) and
