@@ -48,8 +48,19 @@ c.Autograde.exclude_overwriting = course.answers_files(ROOT)
 # them, and feedback shows the rubric with each level given.
 c.Autograde.post_convert_hook = "careerlab.scoring.after_autograde"
 c.GenerateFeedback.post_convert_hook = "careerlab.feedback.add_rubric"
-# Student text, markdown and outputs are untrusted: sanitize every nbconvert HTML view.
+# Student text, markdown and outputs are untrusted: sanitize every nbconvert HTML view
+# (feedback, formgrader). careerlab.sanitize says why its cleaner replaces nbconvert's.
 c.HTMLExporter.sanitize_html = True
+c.HTMLExporter.filters = {"clean_html": "careerlab.sanitize.clean"}
+c.HTMLExporter.preprocessors = ["careerlab.sanitize.SanitizeMarkdown"]
+# Autograded notebooks keep no widget state, so nbconvert shows each task's HTML
+# copy of the answer (see careerlab.tasks.base.TaskView) instead of an empty widget.
+# nbgrader's autograde already lists ClearMetadataPreprocessor; this turns it on for
+# the notebook's metadata only (cells keep the metadata nbgrader needs).
+c.ClearMetadataPreprocessor.enabled = True
+c.ClearMetadataPreprocessor.clear_cell_metadata = False
+c.ClearMetadataPreprocessor.clear_notebook_metadata = True
+c.ClearMetadataPreprocessor.preserve_nb_metadata_mask = {"kernelspec", "language_info"}
 
 # --- Voila (as a Jupyter Server extension, at /voila/) ---------------------------
 c.VoilaConfiguration.show_tracebacks = False

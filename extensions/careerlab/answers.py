@@ -174,7 +174,8 @@ class AnswersStore:
     def __init__(self, path: str | os.PathLike[str], workbook_id: str) -> None:
         self.path = Path(path)
         self.workbook_id = workbook_id
-        self.lock_path = self.path.with_name(self.path.name[: -len(".json")] + ".lock")
+        # Hidden, so students do not see it beside their notebook.
+        self.lock_path = self.path.with_name("." + self.path.name[: -len(".json")] + ".lock")
 
     # Reading -----------------------------------------------------------------
     def _read_bytes(self) -> bytes | None:

@@ -213,6 +213,33 @@ def cmd_wages_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_showcase(args: argparse.Namespace) -> int:
+    from urllib.parse import urlencode
+
+    from careerlab.showcase import NOTEBOOK_PATH, ShowcaseError, showcase_html
+    from careerlab.tasks.base import escape
+
+    root = course.find_root()
+    if args.html:
+        try:
+            page = showcase_html(root, args.assignment, args.student)
+        except ShowcaseError as error:
+            print(error, file=sys.stderr)
+            return 1
+        Path(args.html).write_text(
+            f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{escape(args.assignment)}: {escape(args.student)}</title></head>"
+            f"<body>{page}</body></html>",
+            encoding="utf-8",
+        )
+        print(f"Wrote {args.html}")
+        return 0
+    query = urlencode({"assignment": args.assignment, "student": args.student})
+    print(f"{args.server.rstrip('/')}/voila/render/{NOTEBOOK_PATH}?{query}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="careerlab", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -240,6 +267,12 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("soc", help="SOC occupation code, e.g. 13-1161")
     show.add_argument("--state", help="also show a state's figures (e.g. CA)")
     show.set_defaults(run=cmd_wages_show)
+    showcase = sub.add_parser("showcase", help="a student's showcase: its address, or --html")
+    showcase.add_argument("assignment")
+    showcase.add_argument("student")
+    showcase.add_argument("--server", default="http://127.0.0.1:8888", help="JupyterLab's address")
+    showcase.add_argument("--html", help="write the showcase as one HTML file instead")
+    showcase.set_defaults(run=cmd_showcase)
     rubric = sub.add_parser("rubric", help="check rubrics, write rubric cells, give levels")
     rubric_sub = rubric.add_subparsers(dest="rubric_command", required=True)
     rubric_sub.add_parser("check", help="validate every file in rubrics/").set_defaults(

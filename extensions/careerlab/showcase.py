@@ -25,8 +25,10 @@ from careerlab.answers import answers_filename
 from careerlab.feedback import rubric_html
 from careerlab.scoring import ScoringError, levels_for, project_rubric
 from careerlab.tasks.base import escape
+from careerlab.tasks.product import ProductTask
 from careerlab.workbook import SHOWCASE_FOLDER, Workbook
 
+NOTEBOOK_PATH = "extensions/careerlab/showcase/showcase.ipynb"  # relative to the course root
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 STYLE = """
@@ -105,7 +107,15 @@ def showcase_html(root: Path, assignment: str, student: str) -> str:
     for notebook in notebooks:
         workbook = load_workbook(root, assignment, student, notebook.stem)
         answered = [t for t in workbook.tasks.values() if t.value is not None]
-        parts.extend(task.render_html() for task in answered)
+        products = [t for t in answered if isinstance(t, ProductTask)]
+        shown_inside = {t.chart for t in products}  # a product shows its chart itself
+        if products:
+            parts.append("<h2>The finished product</h2>")
+            parts.extend(task.render_html() for task in products)
+        steps = [t for t in answered if t not in products and t.id not in shown_inside]
+        if steps:
+            parts.append("<h2>How the work was done</h2>")
+            parts.extend(task.render_html() for task in steps)
         try:
             rubric = project_rubric(root, assignment)
         except ScoringError:

@@ -132,10 +132,11 @@ class DataAnalysisTask(Task):
     def record(self, value: Any) -> None:
         """The code path: store a value the student computed with pandas."""
         if value is None:
-            self.show_status(
-                "No answer from your code yet: replace None with your pandas code, "
-                "or use the menus above."
-            )
+            if self.value is None:
+                self.show_status(
+                    "No answer from your code yet: replace None with your pandas code, "
+                    "or use the menus above."
+                )
             return
         try:
             parsed = self.parse(value)
