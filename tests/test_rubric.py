@@ -8,7 +8,7 @@ import pytest
 
 from careerlab.rubric import RubricError, combined, load_all, parse_rubric
 
-from .conftest import REPO
+from .conftest import REPO, run_app
 
 LEVELS = """\
 levels:
@@ -127,3 +127,30 @@ def test_levels_must_rise(tmp_path):
 
 def test_the_course_rubrics_are_valid():
     load_all(REPO / "rubrics")
+
+
+def test_the_check_command_names_file_and_line(course):
+    broken = course / "rubrics" / "recommendation.yml"
+    lines = broken.read_text().splitlines()
+    at = next(n for n, line in enumerate(lines) if "weight:" in line)
+    lines[at] = lines[at].split("weight:")[0] + "weight: -3"
+    broken.write_text("\n".join(lines) + "\n")
+    result = run_app(course, "careerlab", "rubric", "check", check=False)
+    assert result.returncode == 1
+    assert f"{broken}:{at + 1}: criterion" in result.stderr
+    assert "weight must be a positive number" in result.stderr
+
+
+def test_rubric_cells_carry_the_rubric_points(course):
+    import nbformat
+
+    from careerlab.author import workbook_rubric
+
+    rubric = workbook_rubric(course / "workbooks" / "coffee-site")
+    nb = nbformat.read(course / "workbooks" / "coffee-site" / "coffee-site.ipynb", as_version=4)
+    points = {
+        c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"]
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("task")
+    }
+    assert points == {f"rubric-{c.id}": rubric.top.points * c.weight for c in rubric.criteria}

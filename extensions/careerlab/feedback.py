@@ -32,6 +32,7 @@ STYLE = """
 .careerlab-rubric td.careerlab-given { outline: 3px solid #14532d; background: #e7f5ea; }
 .careerlab-rubric .careerlab-given-label { display: block; font-weight: bold; color: #14532d; }
 .careerlab-rubric .careerlab-next { margin: 0.3em 0; }
+.careerlab-rubric th[scope="row"] { font-weight: normal; }
 @media (max-width: 700px) {
   .careerlab-rubric table, .careerlab-rubric tbody, .careerlab-rubric tr,
   .careerlab-rubric td, .careerlab-rubric th { display: block; width: auto; }
