@@ -7,9 +7,11 @@ import re
 from pathlib import Path
 
 import nbformat
+import yaml
 
 from careerlab import course
 from careerlab.answers import ANSWERS_SUFFIX
+from careerlab.catalog import CatalogError, load_project
 from careerlab.course import SOLUTIONS_FILE
 from careerlab.rubric import Criterion, Rubric, RubricError
 from careerlab.simulate import load_solutions
@@ -42,10 +44,14 @@ def check_assignment(folder: Path) -> list[str]:
         solutions = {}
     rubric = None
     metadata_path = folder / course.METADATA_FILE
+    try:
+        load_project(folder, {p.stem for p in (folder.parent.parent / "rubrics").glob("*.yml")})
+    except CatalogError as error:
+        problems.extend(error.problems)
     if metadata_path.exists():
         try:
             rubric = workbook_rubric(folder)
-        except (RubricError, KeyError, ValueError) as error:
+        except (RubricError, KeyError, ValueError, yaml.YAMLError) as error:
             problems.append(f"{metadata_path}: its rubric cannot be used ({error}).")
     for notebook in notebooks:
         problems.extend(check_notebook(notebook, solutions.get(notebook.stem)))

@@ -108,7 +108,11 @@ def cmd_answers(args: argparse.Namespace) -> int:
 def cmd_data(args: argparse.Namespace) -> int:
     from careerlab.datasets import generators
 
-    generate, _ = generators()[args.name]
+    known = generators()
+    if args.name not in known:
+        print(f"No data set {args.name!r}; there are: {', '.join(sorted(known))}.", file=sys.stderr)
+        return 2
+    generate, _ = known[args.name]
     generate().to_csv(sys.stdout, index=False)
     return 0
 
@@ -255,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     answers.add_argument("file")
     answers.set_defaults(run=cmd_answers)
     data = sub.add_parser("data", help="write a generated data set as CSV to standard output")
-    data.add_argument("name", choices=["paystubs", "neighborhoods", "coffee-survey"])
+    data.add_argument("name", help="a data set listed in careerlab/datasets")
     data.set_defaults(run=cmd_data)
     wages = sub.add_parser("wages", help="real BLS wage data for career profiles")
     wages_sub = wages.add_subparsers(dest="wages_command", required=True)

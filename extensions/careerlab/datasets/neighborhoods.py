@@ -198,3 +198,9 @@ def generate_survey(seed: int = SEED) -> pd.DataFrame:
             spend = min(9.0, max(3.0, rng.gauss(profile.spend, 1.0)))
             rows.append([len(rows) + 1, profile.name, visits, round(spend * 4) / 4])
     return pd.DataFrame(rows, columns=SURVEY_COLUMNS)
+
+
+DATASETS = {
+    "neighborhoods": (generate, "coffee-site/neighborhoods.csv"),
+    "coffee-survey": (generate_survey, "coffee-site/coffee-survey.csv"),
+}

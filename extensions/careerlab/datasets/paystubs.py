@@ -52,3 +52,6 @@ def generate(seed: int = SEED, periods: int = 6) -> pd.DataFrame:
         payday = FIRST_PAYDAY + timedelta(days=14 * period)
         rows.append([payday.isoformat(), hours, gross, social_security, medicare, federal, net])
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+DATASETS = {"paystubs": (generate, "first-paycheck/paystubs.csv")}

@@ -11,7 +11,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from careerlab.products import PRODUCTS, Product
+from careerlab.products import Product, all_products
 from careerlab.tasks.base import AnswerError, Check, Task, escape
 from careerlab.tasks.long_text import count_words
 
@@ -32,10 +32,11 @@ class ProductTask(Task):
         self, workbook, task_id, title, prompt, products: tuple[str, ...], chart: str | None = None
     ) -> None:
         super().__init__(workbook, task_id, title, prompt)
-        unknown = [p for p in products if p not in PRODUCTS]
+        known = all_products()
+        unknown = [p for p in products if p not in known]
         if unknown or not products:
             raise ValueError(f"Task '{task_id}': unknown product {unknown or products!r}.")
-        self.products = {p: PRODUCTS[p] for p in products}
+        self.products = {p: known[p] for p in products}
         self.chart = chart
 
     # Stored answers ------------------------------------------------------------

@@ -1,33 +1,11 @@
-"""Professional products a student can make, shared by every project.
-
-Each product is a form of named parts a professional would recognise. A product
-rubric in rubrics/ scores the same criteria for every product type, with
-descriptors written for each type; a project offers a choice of products."""
+"""Recommendation products: a business memo and a one-page slide."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from careerlab.products import Part, Product
 
-
-@dataclass(frozen=True)
-class Part:
-    id: str
-    label: str
-    hint: str
-    lines: int = 1  # 1: one line; more: a paragraph box
-    max_chars: int = 2_000
-
-
-@dataclass(frozen=True)
-class Product:
-    id: str
-    name: str
-    description: str
-    parts: tuple[Part, ...]
-
-
-PRODUCTS: dict[str, Product] = {
-    "memo": Product(
+PRODUCTS = (
+    Product(
         "memo",
         "Recommendation memo",
         "A one-page business memo to a decision maker.",
@@ -50,7 +28,7 @@ PRODUCTS: dict[str, Product] = {
             Part("next_steps", "Next steps", "What should happen next, and who does it.", 3),
         ),
     ),
-    "slide": Product(
+    Product(
         "slide",
         "One-page slide",
         "One presentation slide with your chart, and notes for speaking.",
@@ -79,4 +57,4 @@ PRODUCTS: dict[str, Product] = {
             ),
         ),
     ),
-}
+)
