@@ -244,6 +244,35 @@ def cmd_showcase(args: argparse.Namespace) -> int:
     return 0
 
 
+FILTERS = ("cluster", "sub_cluster", "grade_band", "subject", "standard", "skill", "stage")
+
+
+def cmd_catalog(args: argparse.Namespace) -> int:
+    from careerlab.catalog import CatalogError, load_catalog, matches
+
+    try:
+        projects = load_catalog(course.find_root())
+    except CatalogError as error:
+        print("\n".join(error.problems), file=sys.stderr)
+        return 1
+    chosen = [p for p in projects if matches(p, **{f: getattr(args, f) for f in FILTERS})]
+    if args.format == "json":
+        print(json.dumps([p.as_dict() for p in chosen], indent=1, ensure_ascii=False))
+        return 0
+    rows = [("id", "cluster", "grades", "stage", "hours", "title")] + [
+        (p.id, p.cluster, p.grade_band, p.stage, f"{p.hours:g}", p.title) for p in chosen
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+            + "  "
+            + row[5]
+        )
+    print(f"{len(chosen)} of {len(projects)} projects")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="careerlab", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -271,6 +300,11 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("soc", help="SOC occupation code, e.g. 13-1161")
     show.add_argument("--state", help="also show a state's figures (e.g. CA)")
     show.set_defaults(run=cmd_wages_show)
+    catalog = sub.add_parser("catalog", help="list and filter the projects")
+    for name in FILTERS:
+        catalog.add_argument(f"--{name.replace('_', '-')}", dest=name, help=f"only this {name}")
+    catalog.add_argument("--format", choices=["table", "json"], default="table")
+    catalog.set_defaults(run=cmd_catalog)
     showcase = sub.add_parser("showcase", help="a student's showcase: its address, or --html")
     showcase.add_argument("assignment")
     showcase.add_argument("student")
