@@ -4,14 +4,16 @@ page's actions (a teacher releases, a student opens) with the real nbgrader."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 import yaml
 
 from careerlab.catalog import CLUSTERS, CatalogError, load_catalog, load_project
-from careerlab.catalog_page import card_html, open_for_student, release_to_class
+from careerlab.catalog_page import NOTEBOOK_PATH, card_html, open_for_student, release_to_class
 
 from .conftest import REPO, make_course, run_app
+from .servers import CHROMIUM, chromium_page, jupyter_lab, wait_until
 
 REQUIRED = {"id", "title", "cluster", "sub_cluster", "grade_band", "subjects", "standards",
             "skills", "stage", "hours", "occupations"}  # fmt: skip
@@ -117,3 +119,29 @@ def test_a_teacher_releases_and_a_student_opens(tmp_path, monkeypatch):
     (copy / "first-paycheck.answers.json").write_text("mine")
     assert open_for_student(root, "first-paycheck") == copy  # never overwritten
     assert (copy / "first-paycheck.answers.json").read_text() == "mine"
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (make test-deps)")
+def test_the_catalog_page_filters_releases_and_opens(tmp_path):
+    root = make_course(tmp_path / "course")
+    shutil.copytree(REPO / "extensions" / "careerlab" / "catalog",
+                    root / "extensions" / "careerlab" / "catalog")  # fmt: skip
+    run_app(root, "careerlab", "release", "first-paycheck")
+    total = len(load_catalog(root))
+    with jupyter_lab(root, root, tmp_path / "state") as server, chromium_page(tmp_path) as page:
+        page.goto(f"{server.url}/voila/render/{NOTEBOOK_PATH}?token={server.token}")
+        cards = page.locator("article.careerlab-card")
+        cards.first.wait_for(timeout=60_000)
+        assert cards.count() == total
+        page.get_by_label("Career cluster").select_option("Financial Services")
+        wait_until(lambda: cards.count() == 1, "the cluster filter")
+        assert "Your First Paycheck" in cards.first.inner_text()
+        page.get_by_role("button", name="Release to class").click()
+        page.get_by_text("Released first-paycheck to the class").wait_for(timeout=60_000)
+        assert (root / "exchange" / "careerlab" / "outbound" / "first-paycheck").is_dir()
+        page.get_by_role("button", name="Open").click()
+        link = page.get_by_role("link", name="Open Your First Paycheck in JupyterLab")
+        link.wait_for(timeout=60_000)
+        assert link.get_attribute("href").endswith("first-paycheck/first-paycheck.ipynb")
+        assert page.dialogs == []  # type: ignore[attr-defined]

@@ -56,6 +56,13 @@ def answer_block(task: Task, body_html: str) -> str:
     )
 
 
+def require_columns(task_id: str, data: Any, columns: list[str | None]) -> None:
+    """An author's mistake in a data task fails at once, naming the task and column."""
+    missing = [c for c in columns if c is not None and c not in data.columns]
+    if missing:
+        raise ValueError(f"Task '{task_id}': the data has no column {missing[0]!r}.")
+
+
 NO_ANSWER_HTML = '<p class="careerlab-empty"><em>No answer given.</em></p>'
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 from IPython.display import Image, clear_output, display
 
 from careerlab import charts
-from careerlab.tasks.base import AnswerError, Check, Task, escape
+from careerlab.tasks.base import AnswerError, Check, Task, escape, require_columns
 
 MAX_TITLE = 100
 
@@ -41,9 +41,7 @@ class ChartTask(Task):
         kinds: tuple[str, ...] = ("bar", "barh"),
     ) -> None:
         super().__init__(workbook, task_id, title, prompt)
-        missing = [c for c in [category, *measures] if c not in data.columns]
-        if missing:
-            raise ValueError(f"Task '{task_id}': the data has no column {missing[0]!r}.")
+        require_columns(task_id, data, [category, *measures])
         self.data = data
         self.category = category
         self.measures = list(measures)

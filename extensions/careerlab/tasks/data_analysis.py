@@ -13,7 +13,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from careerlab.tasks.base import AnswerError, Check, Task, escape
+from careerlab.tasks.base import AnswerError, Check, Task, escape, require_columns
 from careerlab.tasks.short_text import normalise
 
 MAX_LABEL = 200
@@ -91,9 +91,7 @@ class DataAnalysisTask(Task):
         unit: str = "",
     ) -> None:
         super().__init__(workbook, task_id, title, prompt)
-        missing = [c for c in [*columns, label_column] if c is not None and c not in data.columns]
-        if missing:
-            raise ValueError(f"Task '{task_id}': the data has no column {missing[0]!r}.")
+        require_columns(task_id, data, [*columns, label_column])
         self.data = data
         self.columns = list(columns)
         self.label_column = label_column
