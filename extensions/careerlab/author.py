@@ -3,6 +3,7 @@ naming the file and the problem, instead of in class."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -13,11 +14,12 @@ from careerlab import course
 from careerlab.answers import ANSWERS_SUFFIX
 from careerlab.catalog import CatalogError, load_project
 from careerlab.course import SOLUTIONS_FILE
+from careerlab.products import all_products
 from careerlab.rubric import Criterion, Rubric, RubricError
 from careerlab.simulate import load_solutions
 
 TASK_CALL = re.compile(
-    r"""wb\.(?:choice|number|short_text|long_text|data_analysis|chart|product)\(\s*["']([^"']+)["']"""
+    r"""wb\.(?:choice|number|short_text|long_text|data_analysis|chart|product|self_assess)\(\s*["']([^"']+)["']"""
 )
 WORKBOOK_CALL = re.compile(r"""^wb\s*=\s*Workbook\(\s*["']([^"']+)["']\s*\)""", re.MULTILINE)
 MAX_DATA_BYTES = 5_000_000  # what a notebook loads stays small, so grading stays fast
@@ -59,6 +61,8 @@ def check_assignment(folder: Path) -> list[str]:
             problems.extend(
                 check_rubric_cells(notebook, nbformat.read(notebook, as_version=4), rubric)
             )
+    if any("wb.self_assess(" in notebook.read_text(encoding="utf-8") for notebook in notebooks):
+        problems.extend(check_rubric_snapshot(folder, rubric))
     return problems
 
 
@@ -147,8 +151,9 @@ def _rubric_cell_source(rubric: Rubric, criterion: Criterion) -> str:
     variants = list(criterion.descriptors.items())
     first = "Product | " if len(variants) > 1 else ""
     lines += [f"| {first}{header} |", "|" + " --- |" * (len(ordered) + (1 if first else 0))]
+    names = {pid: p.name for pid, p in all_products().items()}
     for product, descriptors in variants:
-        label = f"{product.capitalize()} | " if first else ""
+        label = f"{names.get(product, product)} | " if first else ""
         cells = " | ".join(descriptors[level.id].replace("|", "/") for level in ordered)
         lines.append(f"| {label}{cells} |")
     return "\n".join(lines)
@@ -236,3 +241,34 @@ def check_rubric_cells(path: Path, nb: nbformat.NotebookNode, rubric: Rubric) ->
         f"{path}: its rubric cells do not match rubrics/{rubric.id}.yml; run "
         f"`careerlab rubric apply {path.parent.name}`."
     ]
+
+
+# The rubric snapshot a self-assessment reads where the course is out of reach ---------
+def rubric_snapshot(rubric: Rubric) -> str:
+    from careerlab.rubric import as_data
+
+    return json.dumps(as_data(rubric), indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def write_rubric_snapshot(folder: Path, rubric: Rubric) -> Path:
+    """Write ``rubric.json`` beside the notebook; nbgrader releases it with the workbook."""
+    from careerlab.tasks.self_assessment import RUBRIC_SNAPSHOT
+
+    path = folder / RUBRIC_SNAPSHOT
+    path.write_text(rubric_snapshot(rubric), encoding="utf-8")
+    return path
+
+
+def check_rubric_snapshot(folder: Path, rubric: Rubric | None) -> list[str]:
+    """A workbook with a self-assessment ships its rubric, matching rubrics/."""
+    from careerlab.tasks.self_assessment import RUBRIC_SNAPSHOT
+
+    path = folder / RUBRIC_SNAPSHOT
+    if rubric is None:
+        return [f"{folder / course.METADATA_FILE}: a self-assessment needs the workbook's rubric."]
+    if not path.exists() or path.read_text(encoding="utf-8") != rubric_snapshot(rubric):
+        return [
+            f"{path}: missing or out of date (the self-assessment reads it); run "
+            f"`careerlab rubric apply {folder.name}`."
+        ]
+    return []

@@ -15,7 +15,11 @@ matplotlib.use("Agg")  # no display on servers; the notebook shows the PNG
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-KINDS = {"bar": "Vertical bars", "barh": "Horizontal bars"}
+KINDS = {
+    "bar": "Vertical bars",
+    "barh": "Horizontal bars",
+    "line": "Line, in the table's order (for time)",
+}
 
 
 def label(column: str) -> str:
@@ -25,11 +29,18 @@ def label(column: str) -> str:
 def draw_png(data: pd.DataFrame, category: str, measure: str, kind: str, title: str) -> bytes:
     figure, axes = plt.subplots(figsize=(6.4, 3.6), dpi=100)
     try:
-        frame = data[[category, measure]].sort_values(measure, ascending=kind == "barh")
-        if kind == "barh":
+        frame = data[[category, measure]]
+        if kind == "line":
+            # Time runs in the table's order, so a line is never sorted.
+            axes.plot(frame[category].astype(str), frame[measure], marker="o", color="#3b6ea8")
+            axes.set_ylabel(label(measure))
+            axes.tick_params(axis="x", labelrotation=45)
+        elif kind == "barh":
+            frame = frame.sort_values(measure, ascending=True)
             axes.barh(frame[category].astype(str), frame[measure], color="#3b6ea8")
             axes.set_xlabel(label(measure))
         else:
+            frame = frame.sort_values(measure, ascending=False)
             axes.bar(frame[category].astype(str), frame[measure], color="#3b6ea8")
             axes.set_ylabel(label(measure))
             axes.tick_params(axis="x", labelrotation=20)

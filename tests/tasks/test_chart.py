@@ -66,3 +66,15 @@ def test_titles_are_inert(workbook, table):
     assert "<script" not in html and "&lt;script&gt;" in html
     assert html.count("<img") == 1  # only the chart itself
     assert "onerror=&quot;" in html and 'onerror="' not in html
+
+
+def test_a_line_chart_keeps_the_table_order(workbook, table):
+    workbook.chart("trend", "Trend", "Over time.", data=table, category="city",
+                   measures=["sales"], kinds=("line",))  # fmt: skip
+    task = workbook["trend"]
+    assert task.chart_kind.options == (("Line, in the table's order (for time)", "line"),)
+    task.fill({"measure": "sales", "kind": "line", "title": "Sales"})
+    html = task.render_html()
+    assert "Line chart of Sales by City. Avon: 10.5, Bly: 30.25, Cort: 20" in html
+    with pytest.raises(AnswerError):
+        task.parse({"measure": "sales", "kind": "bar", "title": ""})  # not offered here

@@ -125,7 +125,8 @@ class ChartTask(Task):
             for _, row in self.data.iterrows()
         )
         measure, category = charts.label(design["measure"]), charts.label(self.category)
-        return f"Bar chart of {measure} by {category}. {rows}"
+        shape = "Line chart" if design["kind"] == "line" else "Bar chart"
+        return f"{shape} of {measure} by {category}. {rows}"
 
     def check(self, key: ChartKey) -> Check:
         if self.value is None:
