@@ -48,6 +48,24 @@ c.Autograde.exclude_overwriting = course.answers_files(ROOT)
 # them, and feedback shows the rubric with each level given.
 c.Autograde.post_convert_hook = "careerlab.scoring.after_autograde"
 c.GenerateFeedback.post_convert_hook = "careerlab.feedback.add_rubric"
+# Feedback never shows hidden tests' code (nbgrader's own two steps come first).
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "careerlab.grading.hidden.HideTestsInFeedback",
+]
+# `careerlab autograde`'s limits for each submission (docs/grading.md). A cell past
+# cell_timeout is interrupted as nbgrader does (0: nbgrader's Execute.timeout, 30 s);
+# past any other limit the submission fails with that reason and the batch goes on.
+c.GradingLimits.cell_timeout = 0
+c.GradingLimits.notebook_timeout = 600  # seconds
+c.GradingLimits.memory_mb = 2048  # on top of the libraries the grader preloads
+c.GradingLimits.output_mb = 20
+# Imported once before any submission runs; every workbook imports careerlab first.
+c.FastAutograde.preload = [
+    *["numpy", "pandas", "matplotlib.pyplot", "IPython.display", "ipywidgets"],
+    *["careerlab.workbook", "careerlab.careers"],
+]
 # Student text, markdown and outputs are untrusted: sanitize every nbconvert HTML view
 # (feedback, formgrader). careerlab.sanitize says why its cleaner replaces nbconvert's.
 c.HTMLExporter.sanitize_html = True
@@ -68,3 +86,6 @@ c.VoilaConfiguration.strip_sources = True
 
 # --- Jupyter Server --------------------------------------------------------------
 c.ServerApp.root_dir = str(ROOT)
+# CareerLab's rubric grading page (careerlab.grading_view), at <base_url>careerlab/grade,
+# in its own browser tab. update() keeps the extensions other config files enable.
+c.ServerApp.jpserver_extensions.update({"careerlab.grading_view": True})

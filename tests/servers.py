@@ -86,8 +86,13 @@ def _write_lab_settings(folder: Path) -> None:
 
 
 @contextmanager
-def jupyter_lab(course_root: Path, root_dir: Path, state: Path) -> Iterator[Server]:
-    """Run ``jupyter lab`` configured as ``course_root``'s course, serving ``root_dir``."""
+def jupyter_lab(
+    course_root: Path, root_dir: Path, state: Path, base_url: str = "/"
+) -> Iterator[Server]:
+    """Run ``jupyter lab`` configured as ``course_root``'s course, serving ``root_dir``.
+
+    ``base_url`` serves everything under a prefix, as JupyterHub does (``/user/<name>/``);
+    ``Server.url`` then includes it."""
     _write_lab_settings(state / "user-settings")
     env = course_env(course_root)
     env.update(
@@ -113,6 +118,7 @@ def jupyter_lab(course_root: Path, root_dir: Path, state: Path) -> Iterator[Serv
         "--LabApp.expose_app_in_browser=True",
         f"--LabApp.user_settings_dir={state / 'user-settings'}",
         f"--LabApp.workspaces_dir={state / 'workspaces'}",
+        f"--ServerApp.base_url={base_url}",
     ]
     if os.geteuid() == 0:  # containers and CI often run as root
         command.append("--allow-root")
@@ -125,7 +131,7 @@ def jupyter_lab(course_root: Path, root_dir: Path, state: Path) -> Iterator[Serv
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    server = Server(f"http://127.0.0.1:{port}", token, root_dir, log)
+    server = Server(f"http://127.0.0.1:{port}{base_url.rstrip('/')}", token, root_dir, log)
     try:
 
         def ready() -> bool:

@@ -190,6 +190,10 @@ def test_feedback_shows_the_rubric_with_each_level_given(loop):
     carol = read_rubric_data(feedback(loop, "carol"))
     assert carol["product"] == "slide" and carol["levels"]["trade-offs"]["comment"] == COMMENT
     assert "Next step:" in feedback(loop, "carol")
+    # Hidden tests never reach students (nbgrader shows them unless told not to).
+    for student in ("alice", "bob", "carol"):
+        assert "wb.grade(" not in feedback(loop, student)
+        assert "HIDDEN TESTS" not in feedback(loop, student)
     # Students with no levels yet still get the rubric, marked "not scored yet".
     assert "not scored yet" in feedback(loop, "bob")
 

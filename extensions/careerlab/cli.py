@@ -131,7 +131,7 @@ def cmd_rubric_check(args: argparse.Namespace) -> int:
 
 
 def cmd_rubric_apply(args: argparse.Namespace) -> int:
-    from careerlab.author import apply_rubric, workbook_rubric
+    from careerlab.author import apply_rubric, workbook_rubric, write_rubric_snapshot
 
     root = course.find_root()
     folder = root / course.SOURCE_DIRECTORY / args.workbook
@@ -142,6 +142,8 @@ def cmd_rubric_apply(args: argparse.Namespace) -> int:
     for notebook in course.notebooks(folder):
         apply_rubric(notebook, rubric)
         print(f"{notebook.relative_to(root)}: {len(rubric.criteria)} rubric cells written.")
+    # Released with the workbook, for a self-assessment in a student's home (no course there).
+    print(f"{write_rubric_snapshot(folder, rubric).relative_to(root)}: written.")
     return 0
 
 
@@ -159,7 +161,7 @@ def cmd_rubric_score(args: argparse.Namespace) -> int:
             args.student,
             args.criterion,
             args.level,
-            comment=args.comment or "",
+            comment=args.comment,  # None (no --comment) keeps the comment given before
             grader=os.environ.get("USER", ""),
         )
     except ScoringError as error:
@@ -185,6 +187,26 @@ def cmd_rubric_show(args: argparse.Namespace) -> int:
             indent=1,
         )
     )
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from careerlab.export import write
+    from careerlab.rubric import RubricError
+    from careerlab.scoring import ScoringError
+
+    root = course.find_root()
+    if not (root / course.SOURCE_DIRECTORY / args.assignment).is_dir():
+        print(f"{args.assignment}: no such workbook.", file=sys.stderr)
+        return 1
+    out = Path(args.out) if args.out else root / "exports"
+    try:
+        paths = write(root, args.assignment, out)
+    except (ScoringError, RubricError) as error:
+        print(error, file=sys.stderr)
+        return 1
+    for path in paths:
+        print(f"Wrote {path}")
     return 0
 
 
@@ -273,6 +295,12 @@ def cmd_catalog(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_autograde(args: argparse.Namespace) -> int:
+    from careerlab.grading import command
+
+    return command.run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="careerlab", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -311,6 +339,19 @@ def build_parser() -> argparse.ArgumentParser:
     showcase.add_argument("--server", default="http://127.0.0.1:8888", help="JupyterLab's address")
     showcase.add_argument("--html", help="write the showcase as one HTML file instead")
     showcase.set_defaults(run=cmd_showcase)
+    autograde = sub.add_parser(
+        "autograde", help="grade collected submissions (nbgrader's scores, in warm processes)"
+    )
+    from careerlab.grading.command import add_arguments
+
+    add_arguments(autograde)
+    autograde.set_defaults(run=cmd_autograde)
+    export = sub.add_parser(
+        "export", help="rubric levels and skill totals as CSV and JSON, per student"
+    )
+    export.add_argument("assignment")
+    export.add_argument("--out", help="folder for the files (default: exports/ in the course)")
+    export.set_defaults(run=cmd_export)
     rubric = sub.add_parser("rubric", help="check rubrics, write rubric cells, give levels")
     rubric_sub = rubric.add_subparsers(dest="rubric_command", required=True)
     rubric_sub.add_parser("check", help="validate every file in rubrics/").set_defaults(

@@ -62,8 +62,13 @@ def _trusted_cells(notebook: Path) -> list[str]:
     return sources
 
 
-def load_workbook(root: Path, assignment: str, student: str, notebook: str) -> Workbook:
-    """Rebuild the workbook's tasks from the course source, with the student's answers."""
+def load_workbook(
+    root: Path, assignment: str, student: str, notebook: str, *, missing_ok: bool = False
+) -> Workbook:
+    """Rebuild the workbook's tasks from the course source, with the student's answers.
+
+    ``missing_ok``: a submission without an answers file (nothing answered) gives
+    the tasks with no answers instead of an error (the grading page shows it)."""
     source_folder = root / course.SOURCE_DIRECTORY / assignment
     source = source_folder / f"{notebook}.ipynb"
     answers_folder = None
@@ -72,6 +77,8 @@ def load_workbook(root: Path, assignment: str, student: str, notebook: str) -> W
         if (folder / answers_filename(notebook)).exists():
             answers_folder = folder
             break
+    if answers_folder is None and missing_ok:
+        answers_folder = root / "autograded" / student / assignment
     if answers_folder is None:
         raise ShowcaseError(f"No answers from {student} for {assignment} yet.")
     token = SHOWCASE_FOLDER.set(answers_folder)

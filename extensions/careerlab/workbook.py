@@ -27,6 +27,7 @@ from careerlab.tasks import (
 )
 from careerlab.tasks.base import escape
 from careerlab.tasks.number import NumberTask
+from careerlab.tasks.self_assessment import SelfAssessmentTask
 from careerlab.tasks.short_text import ShortTextTask
 
 # Set by the showcase while it runs a workbook's trusted cells: every Workbook
@@ -115,6 +116,10 @@ class Workbook:
 
     def product(self, task_id: str, title: str, prompt: str, **options: Any) -> None:
         self._add(ProductTask(self, task_id, title, prompt, **options))
+
+    def self_assess(self, task_id: str, title: str, prompt: str) -> None:
+        """The student rates their work against the rubric's "I can" statements."""
+        self._add(SelfAssessmentTask(self, task_id, title, prompt))
 
     def __getitem__(self, task_id: str) -> Task:
         return self.tasks[task_id]

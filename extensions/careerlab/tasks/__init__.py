@@ -7,6 +7,7 @@ from careerlab.tasks.data_analysis import DataAnalysisTask
 from careerlab.tasks.long_text import LongTextTask
 from careerlab.tasks.number import NumberTask
 from careerlab.tasks.product import ProductTask
+from careerlab.tasks.self_assessment import SelfAssessmentTask
 from careerlab.tasks.short_text import ShortTextTask
 
 KINDS: dict[str, type[Task]] = {
@@ -19,6 +20,7 @@ KINDS: dict[str, type[Task]] = {
         DataAnalysisTask,
         ChartTask,
         ProductTask,
+        SelfAssessmentTask,
     )
 }
 

@@ -1,0 +1,13 @@
+"""Fast autograding: nbgrader's pipeline, each notebook run in a warm, forked, fenced-in process.
+
+- ``submission``: the unit of work, ``grade_submission(job) -> result`` (plain data).
+- ``warm``: the process that imports the libraries once and forks per notebook.
+- ``child`` and ``shell``: what runs in each fork (sandbox, then the cells).
+- ``sandbox``: resource limits and Landlock file fencing.
+- ``limits``: the limits, configured in ``jupyter_config.py`` (``c.GradingLimits``).
+- ``batch``: ``careerlab autograde``, nbgrader's Autograde with execution swapped.
+- ``report`` and ``command``: progress bar, summary, JSON and CSV.
+- ``hidden``: keeps hidden tests out of feedback.
+
+docs/grading.md explains it to teachers.
+"""

@@ -1,0 +1,572 @@
+"""``careerlab autograde``: nbgrader's autograde, with execution in warm forked processes.
+
+Everything but execution is nbgrader's own code, run in this process in
+nbgrader's order, so scores are recorded exactly as ``nbgrader autograde``
+records them:
+
+1. Prepare (here, one submission at a time, since SQLite has one writer):
+   ``init_destination``, the pre-convert hook, ``init_assignment`` (student and
+   submission rows, timestamps, source files copied over the submission's), and
+   the sanitize pass (ClearOutput, DeduplicateIds, OverwriteKernelspec,
+   OverwriteCells, CheckCellMetadata).
+2. Execute (worker threads, each waiting on a forked process):
+   ``grade_submission(job)``, the unit of work in ``careerlab.grading.submission``.
+3. Record (here again): the autograde pass with ``Execute`` replaced by
+   ``ApplyExecution``, which writes the forked run's outputs into the notebook;
+   then IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+   AssignLatePenalties and CheckCellMetadata as configured; file permissions
+   and the post-convert hook.
+
+While submissions execute, the next ones are prepared and finished ones
+recorded, so the cores stay busy.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import re
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import nbformat
+import sqlalchemy
+from nbconvert.preprocessors import ExecutePreprocessor
+from nbgrader import utils
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.apps.autogradeapp import AutogradeApp
+from nbgrader.converters import Autograde, BaseConverter, NbGraderException
+from nbgrader.nbgraderformat import (
+    MetadataValidator,
+    SchemaTooNewError,
+    SchemaTooOldError,
+    ValidationError,
+)
+from nbgrader.nbgraderformat.common import BaseMetadataValidator
+from nbgrader.preprocessors import CheckCellMetadata, Execute
+from traitlets import Any as AnyTrait
+from traitlets import Instance, Int, List, default
+from traitlets.utils.importstring import import_item
+
+from careerlab.grading.limits import GradingLimits, Limits
+from careerlab.grading.submission import (
+    FAILURES,
+    Job,
+    Note,
+    NotebookJob,
+    NotebookResult,
+    Result,
+    grade_submission,
+)
+from careerlab.grading.warm import DEFAULT_PRELOAD, WarmProcess, WarmProcessError
+
+RESOURCE_KEY = "careerlab_execution"
+# Errors reading a submitted notebook file: recorded as invalid-notebook.
+NOTEBOOK_READ_ERRORS = (
+    nbformat.reader.NotJSONError,
+    nbformat.ValidationError,
+    json.JSONDecodeError,
+    UnicodeDecodeError,
+)
+
+
+def language_info() -> dict[str, Any]:
+    """What an ipykernel on this Python reports, which nbclient stores in the notebook."""
+    import sys
+
+    return {
+        "codemirror_mode": {"name": "ipython", "version": 3},
+        "file_extension": ".py",
+        "mimetype": "text/x-python",
+        "name": "python",
+        "nbconvert_exporter": "python",
+        "pygments_lexer": "ipython3",
+        "version": sys.version.split()[0],
+    }
+
+
+class ApplyExecution(Execute):
+    """nbgrader's Execute step, with the cells already run in a forked process.
+
+    It subclasses Execute so the same configuration applies (``--no-execute``
+    turns it off), but it never starts a kernel: it copies each executed cell's
+    outputs and execution count from the run into the notebook, as nbclient
+    would have written them."""
+
+    def preprocess(self, nb: Any, resources: dict[str, Any], km: Any = None) -> Any:
+        run: NotebookResult | None = resources.get(RESOURCE_KEY)
+        if run is None:
+            return nb, resources
+        for executed in run.cells:
+            cell = nb.cells[executed.index]
+            cell.outputs = [nbformat.from_dict(output) for output in executed.outputs]
+            cell.execution_count = executed.execution_count
+            cell.metadata["execution"] = {
+                "iopub.execute_input": executed.started,
+                "iopub.status.busy": executed.started,
+                "iopub.status.idle": executed.finished,
+                "shell.execute_reply": executed.finished,
+            }
+        nb.metadata["language_info"] = language_info()
+        return nb, resources
+
+
+class _CompiledSchema(BaseMetadataValidator):
+    """nbgrader's per-cell metadata check, against a schema compiled once.
+
+    nbgrader calls ``jsonschema.validate`` for every cell, which checks the
+    schema itself against the JSON Schema meta-schema each time: most of
+    autograde's time outside execution. Same version checks, same schema,
+    same errors."""
+
+    _compiled: Any = None
+
+    def validate_cell(self, cell: Any) -> None:
+        if "nbgrader" not in cell.metadata:
+            return
+        schema = cell.metadata["nbgrader"].get("schema_version", 0)
+        if schema < self.schema_version:
+            raise SchemaTooOldError(
+                f"Outdated schema version: {schema} (expected {self.schema_version})",
+                schema,
+                self.schema_version,
+            )
+        if schema > self.schema_version:
+            raise SchemaTooNewError(
+                f"Schema version is too new: {schema} (expected {self.schema_version})",
+                schema,
+                self.schema_version,
+            )
+        compiled = type(self)._compiled
+        if compiled is None:
+            cls = jsonschema.validators.validator_for(self.schema)
+            cls.check_schema(self.schema)
+            compiled = type(self)._compiled = cls(self.schema)
+        error = jsonschema.exceptions.best_match(compiled.iter_errors(cell.metadata["nbgrader"]))
+        if error is not None:
+            raise error
+
+
+class _CompiledValidator(MetadataValidator, _CompiledSchema):
+    """nbgrader's current metadata validator; its base-class check is the compiled one."""
+
+
+class CheckCellMetadataCompiled(CheckCellMetadata):
+    """nbgrader's CheckCellMetadata step, with the schema compiled once (see _CompiledSchema)."""
+
+    def preprocess(self, nb: Any, resources: dict[str, Any]) -> Any:
+        try:
+            _CompiledValidator().validate_nb(nb)
+        except ValidationError:
+            self.log.error(traceback.format_exc())
+            msg = "Notebook failed to validate; the nbgrader metadata may be corrupted."
+            self.log.error(msg)
+            raise ValidationError(msg) from None
+        return nb, resources
+
+
+@dataclass
+class Outcome:
+    """What happened to one submission; one row of the report."""
+
+    student: str
+    assignment: str
+    status: str  # graded, failed or skipped
+    reason: str = ""
+    detail: str = ""
+    notes: list[Note] = field(default_factory=list)
+    seconds: float = 0.0
+    score: float | None = None
+    max_score: float | None = None
+    sandbox: str = ""
+
+
+@dataclass
+class _Prepared:
+    student: str
+    assignment: str
+    notebooks: list[str]  # submitted notebook paths, as nbgrader lists them
+    sanitized: list[str]  # the sanitized notebooks in the autograded folder
+    job: Job | None
+    notes: list[Note]
+    started: float
+
+
+class FastAutograde(Autograde):
+    """nbgrader's Autograde converter with execution in warm forked processes."""
+
+    workers = Int(0, help="Submissions executed at the same time (0: one per CPU core).").tag(
+        config=True
+    )
+    preload = List(
+        DEFAULT_PRELOAD,
+        help="Modules imported once in the warm process, before any submission.",
+    ).tag(config=True)
+    progress = AnyTrait(None, allow_none=True, help="Called with each Outcome.")
+    warm = Instance(WarmProcess, allow_none=True)
+    limits_config = Instance(GradingLimits, allow_none=True)
+
+    @default("limits_config")
+    def _limits_default(self) -> GradingLimits:
+        return GradingLimits(parent=self)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.outcomes: list[Outcome] = []
+        self._executions: dict[str, NotebookResult] = {}
+        self._expected_notebooks: dict[str, set[str]] = {}
+
+    # nbgrader's steps, with Execute swapped ---------------------------------------------
+    def _init_preprocessors(self) -> None:
+        self.exporter._preprocessors = []
+        if self._sanitizing:
+            preprocessors = self.sanitize_preprocessors
+        else:
+            preprocessors = self.autograde_preprocessors
+        for pp in preprocessors:
+            self.exporter.register_preprocessor(self._swap(pp))
+
+    @staticmethod
+    def _swap(pp: Any) -> Any:
+        """The configured step, except execution (forked) and nbgrader's exact metadata check."""
+        cls = import_item(pp) if isinstance(pp, str) else pp
+        if isinstance(cls, type) and issubclass(cls, ExecutePreprocessor):
+            return ApplyExecution
+        if cls is CheckCellMetadata:
+            return CheckCellMetadataCompiled
+        return pp
+
+    def init_single_notebook_resources(self, notebook_filename: str) -> dict[str, Any]:
+        resources = super().init_single_notebook_resources(notebook_filename)
+        if not self._sanitizing:
+            resources[RESOURCE_KEY] = self._executions.get(notebook_filename)
+        return resources
+
+    def _execution_enabled(self) -> bool:
+        return bool(Execute(parent=self).enabled)
+
+    def _limits(self) -> Limits:
+        execute = Execute(parent=self)
+        limits = self.limits_config.limits(nbgrader_timeout=execute.timeout)
+        if execute.error_on_timeout:
+            limits = Limits(**{**limits.to_dict(), "timeout_error": dict(execute.error_on_timeout)})
+        return limits
+
+    def _handle_failure(self, assignment_id: str, student_id: str) -> None:
+        """nbgrader's own clean-up after a submission it could not grade."""
+        dest = os.path.normpath(self._format_dest(assignment_id, student_id))
+        if self.coursedir.notebook_id == "*":
+            if os.path.exists(dest):
+                self.log.warning("Removing failed assignment: %s", dest)
+                utils.rmtree(dest)
+        else:
+            for notebook in self.notebooks:
+                name = (
+                    os.path.splitext(os.path.basename(notebook))[0] + self.exporter.file_extension
+                )
+                path = os.path.join(dest, name)
+                if os.path.exists(path):
+                    self.log.warning("Removing failed notebook: %s", path)
+                    utils.remove(path)
+
+    # Running the batch --------------------------------------------------------------------
+    def start(self) -> None:
+        # The warm process starts first: a fresh interpreter that never sees the
+        # gradebook; it preloads while this process prepares the first submissions.
+        owns_warm = self.warm is None
+        if owns_warm:
+            protected = [self.coursedir.root]
+            self.warm = WarmProcess(preload=list(self.preload), protected=protected)
+        try:
+            super().start()
+        finally:
+            if owns_warm and self.warm is not None:
+                self.warm.close()
+                self.warm = None
+
+    def convert_notebooks(self) -> None:
+        limits = self._limits()
+        execute = self._execution_enabled()
+        workers = self.workers or os.cpu_count() or 1
+        pending = sorted(self.assignments)
+        inflight: dict[Future[Result], _Prepared] = {}
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grade") as pool:
+            while pending or inflight:
+                # Keep every worker busy, with one submission ready behind them.
+                while pending and len(inflight) < workers + 1:
+                    prepared = self._prepare(pending.pop(0), limits, execute)
+                    if prepared is None:
+                        continue
+                    if prepared.job is None:  # nothing to execute (--no-execute)
+                        self._finish(prepared, Result(prepared.student, prepared.assignment, True))
+                        continue
+                    inflight[pool.submit(grade_submission, prepared.job, self.warm)] = prepared
+                    if any(f.done() for f in inflight):
+                        break
+                if not inflight:
+                    continue
+                done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+                for future in sorted(done, key=lambda f: inflight[f].started):
+                    prepared = inflight.pop(future)
+                    try:
+                        result = future.result()
+                    except Exception as error:  # a bug of ours: the batch goes on
+                        result = Result(
+                            prepared.student,
+                            prepared.assignment,
+                            False,
+                            reason="grader-error",
+                            detail=f"{type(error).__name__}: {error}",
+                        )
+                    self._finish(prepared, result)
+        self._add_scores()
+
+    def _record(self, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
+        if outcome.status == "failed":
+            self.log.error(
+                "%s/%s failed (%s): %s",
+                outcome.assignment,
+                outcome.student,
+                outcome.reason,
+                outcome.detail,
+            )
+        if self.progress is not None:
+            self.progress(outcome)
+
+    def _ids(self, assignment_dir: str) -> tuple[str, str]:
+        regexp = self._format_source("(?P<assignment_id>.*)", "(?P<student_id>.*)", escape=True)
+        match = re.match(regexp, assignment_dir)
+        if match is None:
+            raise NbGraderException(f"Could not match '{assignment_dir}' with regexp '{regexp}'")
+        return match.group("assignment_id"), match.group("student_id")
+
+    def _prepare(self, assignment_dir: str, limits: Limits, execute: bool) -> _Prepared | None:
+        """nbgrader's steps up to execution, for one submission."""
+        started = time.monotonic()
+        assignment_id, student_id = self._ids(assignment_dir)
+        self.notebooks = sorted(self.assignments[assignment_dir])
+        outcome = Outcome(student_id, assignment_id, "failed")
+        try:
+            if not self.init_destination(assignment_id, student_id):
+                outcome.status, outcome.reason = "skipped", "already-autograded"
+                outcome.detail = "Already autograded; use --force to grade it again."
+                self._record(outcome)
+                return None
+            self.run_pre_convert_hook()
+            self.init_assignment(assignment_id, student_id)
+            notebooks = list(self.notebooks)
+            sanitized = []
+            for notebook in notebooks:
+                self._sanitizing = True
+                self._init_preprocessors()
+                BaseConverter.convert_single_notebook(self, notebook)
+                sanitized.append(
+                    os.path.join(self.writer.build_directory, os.path.basename(notebook))
+                )
+            notes = self._submission_notes(assignment_id, student_id, notebooks)
+            job = (
+                self._job(assignment_id, student_id, notebooks, sanitized, limits)
+                if execute
+                else None
+            )
+            return _Prepared(student_id, assignment_id, notebooks, sanitized, job, notes, started)
+        except (
+            sqlalchemy.exc.OperationalError,
+            SchemaTooOldError,
+            SchemaTooNewError,
+            KeyboardInterrupt,
+        ):
+            # nbgrader stops the whole run for these, and so does this.
+            self._handle_failure(assignment_id, student_id)
+            raise
+        except NOTEBOOK_READ_ERRORS as error:
+            outcome.reason = "invalid-notebook"
+            outcome.detail = (
+                f"{FAILURES['invalid-notebook']} ({type(error).__name__}: {str(error)[:300]})"
+            )
+        except Exception as error:
+            self.log.error(traceback.format_exc())
+            outcome.reason = "grader-error"
+            outcome.detail = f"{type(error).__name__}: {str(error)[:300]}"
+        self._handle_failure(assignment_id, student_id)
+        outcome.seconds = round(time.monotonic() - started, 3)
+        self._record(outcome)
+        return None
+
+    def _submission_notes(
+        self, assignment_id: str, student_id: str, notebooks: list[str]
+    ) -> list[Note]:
+        notes = []
+        if assignment_id not in self._expected_notebooks:
+            with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gradebook:
+                self._expected_notebooks[assignment_id] = {
+                    nb.name for nb in gradebook.find_assignment(assignment_id).notebooks
+                }
+        expected = self._expected_notebooks[assignment_id]
+        submitted = {os.path.splitext(os.path.basename(nb))[0] for nb in notebooks}
+        for missing in sorted(expected - submitted):
+            notes.append(Note("missing-notebook", f"{missing}.ipynb was not submitted."))
+        # A damaged answers file is not an error (the workbook explains it to the
+        # student and the tests score zero), but the teacher should know.
+        from careerlab.answers import ANSWERS_SUFFIX, parse_answers
+
+        source = Path(self._format_source(assignment_id, student_id))
+        for path in sorted(source.glob(f"*{ANSWERS_SUFFIX}")):
+            try:
+                problems = parse_answers(path.read_bytes()).problems
+            except OSError as error:
+                problems = [f"could not be read ({error.strerror})"]
+            if problems:
+                notes.append(Note("answers-file", f"{path.name}: {' '.join(problems)[:500]}"))
+        return notes
+
+    def _job(
+        self,
+        assignment_id: str,
+        student_id: str,
+        notebooks: list[str],
+        sanitized: list[str],
+        limits: Limits,
+    ) -> Job:
+        """The plain data a submission's execution needs, and nothing else.
+
+        The files are the ones nbgrader's kernel would find beside the notebook
+        (the submission's, with the source folder's copied over them), minus the
+        sanitized notebooks, which hold the hidden tests; the student's own
+        notebooks are there as submitted."""
+        dest = Path(self._format_dest(assignment_id, student_id))
+        files: dict[str, bytes] = {}
+        for path in sorted(dest.rglob("*")):
+            if path.is_file() and not path.is_symlink() and path.suffix != ".ipynb":
+                files[path.relative_to(dest).as_posix()] = path.read_bytes()
+        for notebook in notebooks:
+            files[os.path.basename(notebook)] = Path(notebook).read_bytes()
+        jobs = []
+        for path in sanitized:
+            name = os.path.splitext(os.path.basename(path))[0]
+            jobs.append(NotebookJob(name, json.loads(Path(path).read_text(encoding="utf-8"))))
+        return Job(student_id, assignment_id, jobs, files, limits)
+
+    def _finish(self, prepared: _Prepared, result: Result) -> None:
+        """nbgrader's steps after execution, for one submission."""
+        assignment_id, student_id = prepared.assignment, prepared.student
+        self.notebooks = prepared.notebooks
+        outcome = Outcome(
+            student_id,
+            assignment_id,
+            "graded",
+            notes=prepared.notes + result.notes,
+            sandbox=", ".join(sorted({n.sandbox for n in result.notebooks if n.sandbox})),
+        )
+        try:
+            if not result.ok:
+                outcome.status, outcome.reason, outcome.detail = (
+                    "failed",
+                    result.reason,
+                    result.detail,
+                )
+                self._handle_failure(assignment_id, student_id)
+            else:
+                runs = {run.name: run for run in result.notebooks}
+                for path in prepared.sanitized:
+                    name = os.path.splitext(os.path.basename(path))[0]
+                    self._executions[path] = runs.get(name)
+                    self._sanitizing = False
+                    self._init_preprocessors()
+                    try:
+                        with utils.setenv(NBGRADER_EXECUTION="autograde"):
+                            BaseConverter.convert_single_notebook(self, path)
+                    finally:
+                        self._sanitizing = True
+                        self._executions.pop(path, None)
+                self._write_files(assignment_id, student_id, result)
+                self.set_permissions(assignment_id, student_id)
+                self.run_post_convert_hook()
+        except (sqlalchemy.exc.OperationalError, KeyboardInterrupt):
+            self._handle_failure(assignment_id, student_id)
+            raise
+        except Exception as error:
+            self.log.error(traceback.format_exc())
+            outcome.status, outcome.reason = "failed", "grader-error"
+            outcome.detail = f"{type(error).__name__}: {str(error)[:300]}"
+            self._handle_failure(assignment_id, student_id)
+        outcome.seconds = round(time.monotonic() - prepared.started, 3)
+        self._record(outcome)
+
+    def _write_files(self, assignment_id: str, student_id: str, result: Result) -> None:
+        """Files the notebooks wrote end up in the autograded folder, as with nbgrader's kernel."""
+        dest = Path(self._format_dest(assignment_id, student_id)).resolve()
+        for name, data in result.files.items():
+            target = (dest / name).resolve()
+            if dest not in target.parents or target.suffix == ".ipynb":
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists():
+                target.chmod(0o644)
+            target.write_bytes(data)
+        for name in result.deleted:
+            target = (dest / name).resolve()
+            if dest in target.parents and target.suffix != ".ipynb" and target.is_file():
+                target.unlink()
+
+    def _add_scores(self) -> None:
+        graded = [o for o in self.outcomes if o.status == "graded"]
+        if not graded:
+            return
+        with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gradebook:
+            for outcome in graded:
+                try:
+                    submission = gradebook.find_submission(outcome.assignment, outcome.student)
+                except MissingEntry:
+                    continue
+                outcome.score, outcome.max_score = submission.score, submission.max_score
+
+
+class FastAutogradeApp(AutogradeApp):
+    """``nbgrader autograde``'s app (same options and configuration), with FastAutograde."""
+
+    name = "careerlab-autograde"
+    description = "Autograde submissions in warm forked processes"
+    on_outcome: Callable[[Outcome], None] | None = None
+    outcomes: list[Outcome] = []
+
+    @default("classes")
+    def _classes_default(self) -> list[Any]:
+        return [*super()._classes_default(), FastAutograde, GradingLimits]
+
+    def start(self) -> None:
+        # AutogradeApp.start, with FastAutograde as the converter.
+        super(AutogradeApp, self).start()
+        if len(self.extra_args) > 1:
+            self.fail("Only one argument (the assignment id) may be specified")
+        elif len(self.extra_args) == 1 and self.coursedir.assignment_id != "":
+            self.fail("The assignment cannot both be specified in config and as an argument")
+        elif len(self.extra_args) == 0 and self.coursedir.assignment_id == "":
+            self.fail(
+                "An assignment id must be specified, either as an argument or with --assignment"
+            )
+        elif len(self.extra_args) == 1:
+            self.coursedir.assignment_id = self.extra_args[0]
+        converter = FastAutograde(coursedir=self.coursedir, parent=self, progress=self.on_outcome)
+        try:
+            converter.start()
+        except NbGraderException as error:
+            self.outcomes = converter.outcomes
+            raise SystemExit(str(error)) from None
+        except WarmProcessError as error:
+            raise SystemExit(str(error)) from None
+        self.outcomes = converter.outcomes
+
+
+def find_submissions(coursedir: Any, assignment: str, student: str) -> list[str]:
+    """The submission folders ``careerlab autograde`` will look at (for the progress bar)."""
+    pattern = coursedir.format_path(coursedir.submitted_directory, student, assignment)
+    return sorted(glob.glob(pattern))

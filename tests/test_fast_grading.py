@@ -1,0 +1,362 @@
+"""``careerlab autograde`` against stock ``nbgrader autograde``, and what it does with hostile work.
+
+One class is built for every project in workbooks/ (correct, partial, wrong
+and empty work) and for the course ``nbgrader quickstart`` makes. Two copies of
+each course are graded, one by each tool, and every grade must be the same.
+The careerlab copy also holds students whose notebooks loop forever, eat
+memory, print without end, are not JSON, have a garbage answers file, exit, or
+try to reach other students' work: each must end with a recorded reason while
+everyone else gets the scores stock nbgrader gives.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from careerlab import course
+from careerlab.answers import answers_filename
+from careerlab.classroom import build_kinds, enroll, gradebook_grades
+from careerlab.grading import sandbox
+
+from .conftest import course_env, make_course, run_app
+
+KINDS = ["correct", "partial", "wrong", "empty"]
+# Limits small enough that hostile notebooks fail fast.
+TEST_LIMITS = """
+c.GradingLimits.cell_timeout = 5
+c.GradingLimits.notebook_timeout = 60
+c.GradingLimits.memory_mb = 500
+c.GradingLimits.output_mb = 2
+"""
+SECRET = "s3cret-hub-token"
+# Each hostile student gets the empty workbook with this cell added after the first one.
+HOSTILE = {
+    "00-loop": "while True:\n    pass\n",
+    "00-stubborn-loop": (
+        "while True:\n    try:\n        while True:\n            pass\n"
+        "    except BaseException:\n        pass\n"
+    ),
+    "00-memory-hog": "hog = []\nwhile True:\n    hog.append(bytearray(50 * 1024 * 1024))\n",
+    "00-huge-output": "while True:\n    print('spam ' * 100)\n",
+    "00-exit": "import os\nos._exit(3)\n",
+}
+EXPECTED_FAILURES = {
+    "00-stubborn-loop": "cell-timeout",
+    "00-memory-hog": "memory-limit",
+    "00-huge-output": "output-limit",
+    "00-exit": "crashed",
+    "00-invalid-json": "invalid-notebook",
+}
+EXPECTED_NOTES = {"00-loop": "cell-timeout", "00-garbage-answers": "answers-file"}
+
+
+def snoop_code(course_root: Path, victim: Path, source: Path) -> str:
+    """A student's cell that tries everything it should not be able to do, and reports.
+
+    It signals with 0 (a permission check that kills nothing), so an unfenced
+    machine loses no process."""
+    return f"""
+import os, pathlib
+course = pathlib.Path({str(course_root)!r})
+targets = {{
+    "gradebook": course / "gradebook.db",
+    "other-student": pathlib.Path({str(victim)!r}),
+    "source": pathlib.Path({str(source)!r}),
+}}
+for name, path in targets.items():
+    try:
+        path.read_bytes()
+        print("READ", name)
+    except OSError as error:
+        print("BLOCKED", name, type(error).__name__)
+writes = {{"course": course / "hacked.txt", "tmp": pathlib.Path("/tmp/careerlab-hacked.txt")}}
+for name, path in writes.items():
+    try:
+        path.write_text("hacked")
+        print("WROTE", name)
+    except OSError as error:
+        print("BLOCKED", "write-" + name, type(error).__name__)
+try:
+    os.kill(os.getppid(), 0)
+    print("SIGNALLED warm process")
+except OSError as error:
+    print("BLOCKED", "signal", type(error).__name__)
+print("SECRET", os.environ.get("JUPYTERHUB_API_TOKEN"))
+marker = ("### BEGIN " + "HIDDEN TESTS").encode()  # not the marker itself in this cell
+files = [p for p in pathlib.Path(".").rglob("*") if p.is_file()]
+hidden = [p.name for p in files if marker in p.read_bytes()]
+print("HIDDEN-ON-DISK", hidden)
+import careerlab.workbook
+careerlab.workbook.Workbook.grade = lambda *args, **kwargs: None  # pass every test, here only
+"""
+
+
+def add_cell(notebook: Path, source: str) -> None:
+    nb = nbformat.read(notebook, as_version=4)
+    first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
+    nb.cells.insert(first_code + 1, nbformat.v4.new_code_cell(source))
+    nbformat.write(nb, notebook)
+
+
+def copy_course(root: Path, name: str) -> Path:
+    target = root.parent / name
+    shutil.copytree(root, target, symlinks=True)
+    return target
+
+
+def build_class(
+    root: Path, source_dir: str, assignments: list[str], pool: ThreadPoolExecutor
+) -> None:
+    def one(assignment: str) -> None:
+        folders = build_kinds(
+            root / "release" / assignment,
+            root / source_dir / assignment,
+            root.parent / "kinds" / assignment,
+        )
+        enroll(folders, root / "submitted", assignment, {kind: kind for kind in KINDS})
+
+    list(pool.map(one, assignments))
+
+
+def quickstart(base: Path) -> dict[str, Path]:
+    base.mkdir()
+    run_app(base, "nbgrader", "quickstart", "course101")
+    root = base / "course101"
+    run_app(root, "nbgrader", "generate_assignment", "ps1")
+    with ThreadPoolExecutor(1) as pool:
+        build_class(root, "source", ["ps1"], pool)
+    stock, fast = copy_course(root, "stock"), copy_course(root, "fast")
+    run_app(stock, "nbgrader", "autograde", "ps1")
+    run_app(fast, "careerlab", "autograde", "ps1", "--quiet", "--report", str(base / "report"))
+    return {"stock": stock, "fast": fast, "report": base / "report.json"}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    base = tmp_path_factory.mktemp("fast-grading")
+    with ThreadPoolExecutor(4) as pool:
+        # nbgrader quickstart alone takes ~20 s of subprocesses: run it alongside.
+        quick = pool.submit(quickstart, base / "quickstart")
+        root = make_course(base / "careerlab" / "course")
+        assignments = [a.name for a in course.assignments(root)]
+        run_app(root, "nbgrader", "generate_assignment", "*", "--force", "--log-level=ERROR")
+        build_class(root, "workbooks", assignments, pool)
+        probe = assignments[0]
+        # Two stock copies grade half the projects each, at the same time.
+        halves = [assignments[0::2], assignments[1::2]]
+        stocks = [copy_course(root, f"stock-{i}") for i in range(2)]
+        for stock, half in zip(stocks, halves, strict=True):
+            for folder in (stock / "submitted").glob("*/*"):
+                if folder.name not in half:
+                    shutil.rmtree(folder)
+        fast = copy_course(root, "fast")
+        with open(fast / "jupyter_config.py", "a") as config:
+            config.write(TEST_LIMITS)
+        garbage = fast / "submitted" / "00-garbage-answers" / probe
+        shutil.copytree(root / "release" / probe, garbage)
+        for notebook in course.notebooks(garbage):
+            (garbage / answers_filename(notebook.stem)).write_bytes(b"\x00\xffgarbage{{{")
+        for student, code in HOSTILE.items():
+            folder = fast / "submitted" / student / probe
+            shutil.copytree(root / "release" / probe, folder)
+            add_cell(course.notebooks(folder)[0], code)
+        snoop = fast / "submitted" / "00-snoop" / probe
+        shutil.copytree(root / "release" / probe, snoop)
+        victim = course.notebooks(fast / "submitted" / "correct" / probe)[0]
+        source = course.notebooks(fast / "workbooks" / probe)[0]
+        add_cell(course.notebooks(snoop)[0], snoop_code(fast, victim, source))
+        invalid = fast / "submitted" / "00-invalid-json" / probe
+        shutil.copytree(root / "release" / probe, invalid)
+        course.notebooks(invalid)[0].write_bytes(b"{ this is not a notebook")
+        jobs = [
+            pool.submit(
+                run_app, stock, "nbgrader", "autograde", "*", "--log-level=ERROR", check=False
+            )
+            for stock, half in zip(stocks, halves, strict=True)
+            if half
+        ]
+        # The careerlab copy is graded meanwhile: the two cores stay busy.
+        result = run_fast(fast, {"JUPYTERHUB_API_TOKEN": SECRET})
+        for job in jobs:
+            job.result()
+        return {
+            "assignments": assignments,
+            "probe": probe,
+            "stock": {a: stocks[i % 2] for i, a in enumerate(assignments)},
+            "fast": fast,
+            "fast_run": result,
+            "report": json.loads((fast / "report.json").read_text()),
+            "quickstart": quick.result(),
+        }
+
+
+def run_fast(fast: Path, extra_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["careerlab", "autograde", "*", "--quiet", "--report", str(fast / "report")],
+        cwd=fast,
+        env={**course_env(fast), **extra_env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def _normal(key: tuple[str, ...]) -> bool:
+    return key[1] in KINDS
+
+
+def test_every_score_is_what_stock_nbgrader_records(graded):
+    fast = gradebook_grades(graded["fast"] / "gradebook.db")
+    for assignment in graded["assignments"]:
+        stock = gradebook_grades(graded["stock"][assignment] / "gradebook.db")
+        expected = {k: v for k, v in stock.items() if k[0] == assignment and _normal(k)}
+        got = {k: v for k, v in fast.items() if k[0] == assignment and _normal(k)}
+        assert len({k[1] for k in expected}) >= len(KINDS), (assignment, sorted(expected))
+        assert got == expected, assignment
+        # Not vacuous: correct work earns points, partial work fewer, empty work none.
+        score = {kind: expected[(assignment, kind)][0] for kind in KINDS}
+        assert score["correct"] > score["partial"] > 0, (assignment, score)
+        assert score["empty"] == 0, (assignment, score)
+
+
+def _outcome_of(cell) -> tuple:
+    return (
+        [o.output_type for o in cell.outputs if o.output_type != "stream"],
+        sorted({o.name for o in cell.outputs if o.output_type == "stream"}),
+        [o.ename for o in cell.outputs if o.output_type == "error"],
+    )
+
+
+def test_autograded_notebooks_show_the_same_outcome_per_test(graded):
+    """Test cells pass or fail in the same places, so feedback and formgrader read the same."""
+    for assignment in graded["assignments"]:
+        for student in KINDS:
+            stock_dir = graded["stock"][assignment] / "autograded" / student / assignment
+            fast_dir = graded["fast"] / "autograded" / student / assignment
+            for stock_nb in stock_dir.glob("*.ipynb"):
+                a = nbformat.read(stock_nb, as_version=4)
+                b = nbformat.read(fast_dir / stock_nb.name, as_version=4)
+                assert len(a.cells) == len(b.cells)
+                for x, y in zip(a.cells, b.cells, strict=True):
+                    assert x.source == y.source
+                    if x.cell_type == "code":
+                        # What nbgrader scores from: errors, stderr, results (a kernel
+                        # may split one cell's stream text in several outputs).
+                        assert _outcome_of(x) == _outcome_of(y), (student, x.source[:80])
+                        assert x.execution_count == y.execution_count
+                assert b.metadata.get("language_info", {}).get("name") == "python"
+
+
+def test_quickstart_course_gets_the_same_scores(graded):
+    quick = graded["quickstart"]
+    stock = gradebook_grades(quick["stock"] / "gradebook.db")
+    fast = gradebook_grades(quick["fast"] / "gradebook.db")
+    assert {k[1] for k in stock if len(k) == 2} == set(KINDS)
+    assert fast == stock
+    assert stock[("ps1", "correct")][0] > stock[("ps1", "partial")][0] > 0
+    assert stock[("ps1", "empty")][0] == 0
+    report = json.loads(quick["report"].read_text())
+    assert report["counts"] == {"graded": 4, "failed": 0, "skipped": 0}
+
+
+def _outcome(graded, student: str) -> dict:
+    (row,) = [s for s in graded["report"]["submissions"] if s["student"] == student]
+    return row
+
+
+@pytest.mark.parametrize("student", sorted(EXPECTED_FAILURES))
+def test_a_broken_submission_fails_with_its_reason(graded, student):
+    row = _outcome(graded, student)
+    assert row["status"] == "failed", row
+    assert row["reason"] == EXPECTED_FAILURES[student], row
+    assert row["detail"]
+    # nbgrader's own rule for a submission it cannot grade: no autograded notebooks.
+    folder = graded["fast"] / "autograded" / student / graded["probe"]
+    assert not list(folder.glob("*.ipynb"))
+    assert EXPECTED_FAILURES[student] in graded["fast_run"].stdout
+
+
+@pytest.mark.parametrize("student", sorted(EXPECTED_NOTES))
+def test_a_graded_submission_notes_what_went_wrong(graded, student):
+    row = _outcome(graded, student)
+    assert row["status"] == "graded", row
+    assert EXPECTED_NOTES[student] in [n["reason"] for n in row["notes"]], row
+    assert row["score"] == 0
+
+
+def test_an_interrupted_cell_shows_nbgraders_timeout_error_and_the_rest_runs(graded):
+    folder = graded["fast"] / "autograded" / "00-loop" / graded["probe"]
+    nb = nbformat.read(next(folder.glob("*.ipynb")), as_version=4)
+    errors = [
+        o.ename
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "error"
+    ]
+    assert errors[:2] == ["KeyboardInterrupt", "CellTimeoutError"]
+    later = [c for c in nb.cells if c.cell_type == "code" and c.execution_count]
+    assert len(later) > 3  # the cells after the loop ran
+
+
+def test_the_run_reports_failures_and_exits_nonzero(graded):
+    run = graded["fast_run"]
+    assert run.returncode == 1
+    counts = graded["report"]["counts"]
+    assert counts["failed"] == len(EXPECTED_FAILURES)
+    assert counts["graded"] == len(graded["assignments"]) * len(KINDS) + 3  # garbage, loop, snoop
+    csv_text = (graded["fast"] / "report.csv").read_text()
+    assert csv_text.splitlines()[0].startswith("assignment,student,status,reason")
+    assert csv_text.count("\n") == len(graded["report"]["submissions"]) + 1
+
+
+def _snoop_lines(graded) -> list[str]:
+    folder = graded["fast"] / "autograded" / "00-snoop" / graded["probe"]
+    nb = nbformat.read(next(folder.glob("*.ipynb")), as_version=4)
+    return "".join(
+        o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
+    ).splitlines()
+
+
+def test_a_submission_cannot_see_secrets_or_hidden_tests(graded):
+    lines = _snoop_lines(graded)
+    assert "SECRET None" in lines
+    assert "HIDDEN-ON-DISK []" in lines
+
+
+@pytest.mark.skipif(sandbox.landlock_abi() < 6, reason="needs Landlock ABI 6 (Linux 6.12)")
+def test_a_submission_cannot_reach_the_course_or_other_processes(graded):
+    lines = _snoop_lines(graded)
+    for name in ("gradebook", "other-student", "source", "write-course", "write-tmp", "signal"):
+        assert any(line.startswith(f"BLOCKED {name} ") for line in lines), (name, lines)
+    assert not [line for line in lines if line.startswith(("READ", "WROTE", "SIGNALLED"))]
+    assert not (graded["fast"] / "hacked.txt").exists()
+
+
+def test_one_students_code_changes_nobody_elses_result(graded):
+    """The snoop patched Workbook.grade to pass everything: its own tests pass (as they
+    would under nbgrader), the empty submissions graded after it still score zero."""
+    snoop = _outcome(graded, "00-snoop")
+    assert snoop["status"] == "graded" and snoop["score"] > 0
+    fast = gradebook_grades(graded["fast"] / "gradebook.db")
+    for assignment in graded["assignments"]:
+        assert fast[(assignment, "empty")][0] == 0
+
+
+def test_feedback_never_shows_hidden_tests(graded):
+    fast, probe = graded["fast"], graded["probe"]
+    run_app(fast, "nbgrader", "generate_feedback", probe, "--student=wrong")
+    (page,) = (fast / "feedback" / "wrong" / probe).glob("*.html")
+    html = page.read_text()
+    assert "BEGIN HIDDEN TESTS" not in html
+    assert "wb.grade(" not in html  # CareerLab's hidden tests all call it
+    assert "Hidden tests ran here" in html
+    assert "AssertionError" in html  # the failed tests' messages stay
