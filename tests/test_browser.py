@@ -105,6 +105,15 @@ MARK_STALE = """() => {
   }
 }"""
 
+# What notebook shortcuts would change: the number of cells, their kinds, the active cell.
+NOTEBOOK_STATE = """() => {
+  const notebook = window.jupyterapp.shell.currentWidget.content;
+  const cells = notebook.model.cells;
+  const kinds = [];
+  for (let i = 0; i < cells.length; i++) kinds.push(cells.get(i).type);
+  return {kinds: kinds.join(','), active: notebook.activeCellIndex, mode: notebook.mode};
+}"""
+
 SAVED = "() => !window.jupyterapp.shell.currentWidget.context.model.dirty"
 
 # axe-core over the whole page. Each failing node says whether it is CareerLab's.
@@ -251,9 +260,7 @@ def check_widgets_show_answers(page, expect) -> None:
 
 def answer_again_with_keyboard(page, expect, answers: Path) -> None:
     """After the reload: the widgets still talk to the kernel, and Tab, Space and Enter
-    are enough to answer. Arrow keys are not: on a focused radio button or closed menu
-    JupyterLab's notebook takes them (they move to the next cell), so they are not used.
-    Each ipywidgets radio button is its own Tab stop (they share no name)."""
+    are enough to answer. Each ipywidgets radio button is its own Tab stop."""
     # The data task: Tab from the short-text box through both menus to the button.
     task(page, "short-text").get_by_label("Your answer").focus()
     data = task(page, "data-analysis")
@@ -281,6 +288,45 @@ def answer_again_with_keyboard(page, expect, answers: Path) -> None:
     page.keyboard.press("Space")
     expect(choice.get_by_label(NET_PAY_LABEL)).to_be_checked()
     check_answers_file(answers)
+
+
+def keys_stay_in_the_task(page, expect, answers: Path) -> None:
+    """With focus on a task's menu or radio button, arrow keys change the answer and
+    letters do nothing to the notebook (careerlab/keyboard.py takes JupyterLab's
+    command-mode shortcuts away from tasks); outside tasks the shortcuts still work."""
+    summary = task(page, "data-analysis").get_by_label("Summary")
+    summary.focus()
+    before = page.evaluate(NOTEBOOK_STATE)
+    assert before["mode"] == "command", before  # where JupyterLab's shortcuts would act
+    start = summary.input_value()
+    page.keyboard.press("ArrowDown")
+    expect(summary, "ArrowDown changes the menu's choice").not_to_have_value(start)
+    page.keyboard.press("ArrowUp")
+    expect(summary).to_have_value(start)
+    choice = task(page, "choice")
+    choice.get_by_label(NET_PAY_LABEL).focus()  # makes its cell active
+    before = page.evaluate(NOTEBOOK_STATE)
+    # A (insert above), B (below), M (to Markdown), D D (delete), X (cut), J and K (move).
+    for key in ("a", "b", "m", "d", "d", "x", "j", "k"):
+        page.keyboard.press(key)
+    assert page.evaluate(NOTEBOOK_STATE) == before
+    expect(choice.get_by_label(NET_PAY_LABEL)).to_be_focused()
+    # Arrow keys choose among radio buttons, as on any web page, and the answer is saved.
+    yearly = choice.get_by_label("The pay you will earn in a whole year")
+    page.keyboard.press("ArrowDown")
+    expect(yearly).to_be_focused()
+    expect(yearly).to_be_checked()
+    check_answers_file(answers, {**EXPECTED, "net-pay": ("choice", "yearly")})
+    page.keyboard.press("ArrowUp")
+    expect(choice.get_by_label(NET_PAY_LABEL)).to_be_checked()
+    check_answers_file(answers)
+    assert page.evaluate(NOTEBOOK_STATE) == before
+    # Outside a task, in command mode, ArrowDown still moves to the next cell.
+    page.locator(".jp-Notebook .jp-Cell .jp-InputPrompt").first.click()
+    first = page.evaluate(NOTEBOOK_STATE)
+    page.keyboard.press("ArrowDown")
+    moved = page.evaluate(NOTEBOOK_STATE)
+    assert (first["mode"], moved["active"]) == ("command", first["active"] + 1), (first, moved)
 
 
 def check_accessibility(page) -> None:
@@ -338,4 +384,5 @@ def student_session(page, server: LabServer, expect) -> None:
     check_widgets_show_answers(page, expect)
 
     answer_again_with_keyboard(page, expect, answers)
+    keys_stay_in_the_task(page, expect, answers)
     check_accessibility(page)

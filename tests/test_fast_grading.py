@@ -25,7 +25,7 @@ from careerlab.answers import answers_filename
 from careerlab.classroom import build_kinds, enroll, gradebook_grades
 from careerlab.grading import sandbox
 
-from .conftest import course_env, make_course, run_app
+from .conftest import REPO, course_env, make_course, run_app
 
 KINDS = ["correct", "partial", "wrong", "empty"]
 # Limits small enough that hostile notebooks fail fast.
@@ -360,3 +360,129 @@ def test_feedback_never_shows_hidden_tests(graded):
     assert "wb.grade(" not in html  # CareerLab's hidden tests all call it
     assert "Hidden tests ran here" in html
     assert "AssertionError" in html  # the failed tests' messages stay
+
+
+# --- The parts, without a class ----------------------------------------------------------
+def test_the_compiled_metadata_check_agrees_with_nbgraders():
+    from nbgrader.nbgraderformat import MetadataValidator
+
+    from careerlab.grading.batch import _CompiledValidator
+
+    notebooks = [nb for folder in course.assignments(REPO) for nb in course.notebooks(folder)]
+    assert notebooks
+    for path in notebooks:
+        nb = nbformat.read(path, as_version=4)
+        MetadataValidator().validate_nb(nb)
+        _CompiledValidator().validate_nb(nb)
+        graded = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade"))
+        for broken in ({"points": "many"}, {"schema_version": 2}, {"grade_id": None}):
+            cell = nbformat.from_dict(graded)
+            cell.metadata.nbgrader.update(broken)
+            errors = []
+            for validator in (MetadataValidator(), _CompiledValidator()):
+                try:
+                    validator.validate_cell(cell)
+                    errors.append(None)
+                except Exception as error:
+                    errors.append((type(error), str(error).splitlines()[0]))
+            assert errors[0] is not None and errors[0] == errors[1], (path.name, broken, errors)
+
+
+def test_feedback_cells_lose_hidden_regions_and_tracebacks():
+    from careerlab.grading.hidden import PLACEHOLDER, HideTestsInFeedback
+
+    cell = nbformat.v4.new_code_cell(
+        "visible = 1\n    ### BEGIN HIDDEN TESTS\n    assert key == 42\n    ### END HIDDEN TESTS\n"
+        "print('after')"
+    )
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "error", ename="AssertionError", evalue="wrong answer", traceback=["assert key == 42"]
+        )
+    ]
+    open_ended = nbformat.v4.new_code_cell("x = 1\n### BEGIN HIDDEN TESTS\nassert secret()")
+    plain = nbformat.v4.new_code_cell("assert visible_test()")
+    plain.outputs = [nbformat.v4.new_output("error", ename="E", evalue="v", traceback=["tb"])]
+    step = HideTestsInFeedback()
+    for c in (cell, open_ended, plain):
+        step.preprocess_cell(c, {}, 0)
+    assert cell.source == f"visible = 1\n    {PLACEHOLDER}\nprint('after')"
+    assert cell.outputs[0].traceback == ["AssertionError: wrong answer"]
+    assert "secret" not in open_ended.source
+    assert plain.outputs[0].traceback == ["tb"]  # no hidden region: left alone
+
+
+def test_what_a_forked_process_sends_back_is_checked():
+    from careerlab.grading.submission import _outputs
+
+    good = {"output_type": "stream", "name": "stdout", "text": "hi"}
+    checked = _outputs([good, {"output_type": "stream", "name": "/etc/passwd"}, "junk"])
+    assert checked[0] == good
+    assert [o["ename"] for o in checked[1:]] == ["GraderError", "GraderError"]
+
+
+def test_the_unit_of_work_is_plain_data_in_and_out(tmp_path):
+    from careerlab.grading.limits import Limits
+    from careerlab.grading.submission import Job, NotebookJob, Result, grade_submission
+    from careerlab.grading.warm import WarmProcess
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("open('data.txt').read()"),
+        nbformat.v4.new_code_cell("open('out.txt', 'w').write('made here')\nprint('done')"),
+    ]
+    job = Job("ana", "unit", [NotebookJob("unit", dict(nb))], {"data.txt": b"42"}, Limits())
+    # Through JSON, as a job would travel to another machine.
+    job = Job.from_dict(json.loads(json.dumps(job.to_dict())))
+    with WarmProcess(preload=[]) as warm:
+        result = grade_submission(job, warm)
+    assert result.ok, result
+    first, second = result.notebooks[0].cells
+    assert first.outputs[0]["data"]["text/plain"] == "'42'"
+    assert second.outputs == [{"output_type": "stream", "name": "stdout", "text": "done\n"}]
+    assert result.files == {"out.txt": b"made here"}
+    again = Result.from_dict(json.loads(json.dumps(result.to_dict())))
+    assert again == result
+
+
+def test_a_dead_warm_process_fails_the_job_instead_of_hanging():
+    from careerlab.grading.submission import Job, NotebookJob, grade_submission
+    from careerlab.grading.warm import WarmProcess
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("1 + 1")]
+    with WarmProcess(preload=[]) as warm:
+        assert warm.info["landlock"] == sandbox.landlock_abi()
+        warm.process.kill()
+        warm.process.wait()
+        result = grade_submission(Job("ana", "unit", [NotebookJob("unit", dict(nb))]), warm)
+        assert not warm.alive
+    assert not result.ok and result.reason == "grader-error", result
+
+
+def test_one_engine_serves_the_batch_and_nbgrader_gets_its_gradebook_back(tmp_path):
+    import importlib
+
+    from nbgrader.api import Gradebook
+
+    from careerlab.grading.gradebook import NBGRADER_MODULES, BatchGradebook, shared_engine
+
+    modules = [importlib.import_module(name) for name in NBGRADER_MODULES]
+    assert all(module.Gradebook is Gradebook for module in modules)
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with shared_engine():
+        assert all(module.Gradebook is BatchGradebook for module in modules)
+        with modules[0].Gradebook(url, "careerlab") as first:
+            first.add_student("ana")
+            engine = first.engine
+        with modules[-1].Gradebook(url) as second:  # as nbgrader's preprocessors open it
+            assert second.engine is engine
+            assert second.find_student("ana").id == "ana"
+    assert all(module.Gradebook is Gradebook for module in modules)
+    assert not BatchGradebook.engines
+    with Gradebook(url, "careerlab") as gradebook:  # what nbgrader's own steps would leave
+        assert [s.id for s in gradebook.students] == ["ana"]
+        assert {c.id for c in gradebook.db.query(type(gradebook.check_course("careerlab")))} == {
+            "careerlab",
+            "default_course",
+        }

@@ -23,6 +23,7 @@ recorded, so the cores stay busy.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
@@ -40,7 +41,7 @@ import nbformat
 import sqlalchemy
 from nbconvert.preprocessors import ExecutePreprocessor
 from nbgrader import utils
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import MissingEntry
 from nbgrader.apps.autogradeapp import AutogradeApp
 from nbgrader.converters import Autograde, BaseConverter, NbGraderException
 from nbgrader.nbgraderformat import (
@@ -52,10 +53,12 @@ from nbgrader.nbgraderformat import (
 from nbgrader.nbgraderformat.common import BaseMetadataValidator
 from nbgrader.preprocessors import CheckCellMetadata, Execute
 from traitlets import Any as AnyTrait
-from traitlets import Instance, Int, List, default
+from traitlets import Enum, Instance, Int, List, default
+from traitlets.config import Config
 from traitlets.utils.importstring import import_item
 
-from careerlab.grading.limits import GradingLimits, Limits
+from careerlab.grading.gradebook import BatchGradebook, shared_engine
+from careerlab.grading.limits import TRACEBACK_MODES, GradingLimits, Limits
 from careerlab.grading.submission import (
     FAILURES,
     Job,
@@ -209,6 +212,13 @@ class FastAutograde(Autograde):
         DEFAULT_PRELOAD,
         help="Modules imported once in the warm process, before any submission.",
     ).tag(config=True)
+    traceback_mode = Enum(
+        list(TRACEBACK_MODES),
+        "Plain",
+        help="How errors are shown in autograded notebooks: IPython's Plain (file, line and "
+        "code of each frame) or Context (a kernel's default: lines around each frame, "
+        "highlighted; slower, since formatting an error costs more than running most cells).",
+    ).tag(config=True)
     progress = AnyTrait(None, allow_none=True, help="Called with each Outcome.")
     warm = Instance(WarmProcess, allow_none=True)
     limits_config = Instance(GradingLimits, allow_none=True)
@@ -219,7 +229,14 @@ class FastAutograde(Autograde):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # nbconvert's own option: validate the notebook once, after all of a pass's
+        # steps, not after each one (an invalid notebook still fails the same way).
+        # Validating after every step was a large share of this process's time.
+        c = Config()
+        c.Exporter.optimistic_validation = True
+        self.update_config(c)
         self.outcomes: list[Outcome] = []
+        self.warm_info: dict[str, Any] = {}
         self._executions: dict[str, NotebookResult] = {}
         self._expected_notebooks: dict[str, set[str]] = {}
 
@@ -277,15 +294,37 @@ class FastAutograde(Autograde):
                     utils.remove(path)
 
     # Running the batch --------------------------------------------------------------------
+    def _start_warm(self) -> WarmProcess:
+        return WarmProcess(
+            preload=list(self.preload),
+            protected=[self.coursedir.root],
+            traceback_mode=self.traceback_mode,
+        )
+
+    def _warm_for_next_job(self) -> WarmProcess:
+        """The warm process, started again if it died (the jobs it had failed)."""
+        assert self.warm is not None
+        if not self.warm.alive:
+            self.log.error("The warm process stopped; starting a new one.")
+            self.warm.close()
+            self.warm = self._start_warm()
+        return self.warm
+
     def start(self) -> None:
         # The warm process starts first: a fresh interpreter that never sees the
         # gradebook; it preloads while this process prepares the first submissions.
         owns_warm = self.warm is None
         if owns_warm:
-            protected = [self.coursedir.root]
-            self.warm = WarmProcess(preload=list(self.preload), protected=protected)
+            self.warm = self._start_warm()
         try:
-            super().start()
+            with shared_engine():
+                super().start()
+            with contextlib.suppress(WarmProcessError):
+                self.warm_info = dict(self.warm.info)
+            if self.warm_info.get("failed"):
+                self.log.warning(
+                    "Not preloaded (check c.FastAutograde.preload): %s", self.warm_info["failed"]
+                )
         finally:
             if owns_warm and self.warm is not None:
                 self.warm.close()
@@ -298,35 +337,56 @@ class FastAutograde(Autograde):
         pending = sorted(self.assignments)
         inflight: dict[Future[Result], _Prepared] = {}
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grade") as pool:
-            while pending or inflight:
-                # Keep every worker busy, with one submission ready behind them.
-                while pending and len(inflight) < workers + 1:
-                    prepared = self._prepare(pending.pop(0), limits, execute)
-                    if prepared is None:
-                        continue
-                    if prepared.job is None:  # nothing to execute (--no-execute)
-                        self._finish(prepared, Result(prepared.student, prepared.assignment, True))
-                        continue
-                    inflight[pool.submit(grade_submission, prepared.job, self.warm)] = prepared
-                    if any(f.done() for f in inflight):
-                        break
-                if not inflight:
-                    continue
-                done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
-                for future in sorted(done, key=lambda f: inflight[f].started):
-                    prepared = inflight.pop(future)
-                    try:
-                        result = future.result()
-                    except Exception as error:  # a bug of ours: the batch goes on
-                        result = Result(
-                            prepared.student,
-                            prepared.assignment,
-                            False,
-                            reason="grader-error",
-                            detail=f"{type(error).__name__}: {error}",
-                        )
-                    self._finish(prepared, result)
+            try:
+                self._run(pool, pending, inflight, workers, limits, execute)
+            except KeyboardInterrupt:
+                # Stop the running notebooks now (closing the warm process kills
+                # them), rather than wait for them while the pool shuts down.
+                if self.warm is not None:
+                    self.warm.close()
+                for prepared in inflight.values():
+                    self._handle_failure(prepared.assignment, prepared.student)
+                raise
         self._add_scores()
+
+    def _run(
+        self,
+        pool: ThreadPoolExecutor,
+        pending: list[str],
+        inflight: dict[Future[Result], _Prepared],
+        workers: int,
+        limits: Limits,
+        execute: bool,
+    ) -> None:
+        while pending or inflight:
+            # Keep every worker busy, with one submission ready behind them.
+            while pending and len(inflight) < workers + 1:
+                prepared = self._prepare(pending.pop(0), limits, execute)
+                if prepared is None:
+                    continue
+                if prepared.job is None:  # nothing to execute (--no-execute)
+                    self._finish(prepared, Result(prepared.student, prepared.assignment, True))
+                    continue
+                job = pool.submit(grade_submission, prepared.job, self._warm_for_next_job())
+                inflight[job] = prepared
+                if any(f.done() for f in inflight):
+                    break
+            if not inflight:
+                continue
+            done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=lambda f: inflight[f].started):
+                prepared = inflight.pop(future)
+                try:
+                    result = future.result()
+                except Exception as error:  # a bug of ours: the batch goes on
+                    result = Result(
+                        prepared.student,
+                        prepared.assignment,
+                        False,
+                        reason="grader-error",
+                        detail=f"{type(error).__name__}: {error}",
+                    )
+                self._finish(prepared, result)
 
     def _record(self, outcome: Outcome) -> None:
         self.outcomes.append(outcome)
@@ -406,7 +466,7 @@ class FastAutograde(Autograde):
     ) -> list[Note]:
         notes = []
         if assignment_id not in self._expected_notebooks:
-            with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gradebook:
+            with BatchGradebook(self.coursedir.db_url, self.coursedir.course_id) as gradebook:
                 self._expected_notebooks[assignment_id] = {
                     nb.name for nb in gradebook.find_assignment(assignment_id).notebooks
                 }
@@ -521,7 +581,7 @@ class FastAutograde(Autograde):
         graded = [o for o in self.outcomes if o.status == "graded"]
         if not graded:
             return
-        with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gradebook:
+        with BatchGradebook(self.coursedir.db_url, self.coursedir.course_id) as gradebook:
             for outcome in graded:
                 try:
                     submission = gradebook.find_submission(outcome.assignment, outcome.student)
@@ -537,6 +597,7 @@ class FastAutogradeApp(AutogradeApp):
     description = "Autograde submissions in warm forked processes"
     on_outcome: Callable[[Outcome], None] | None = None
     outcomes: list[Outcome] = []
+    warm_info: dict[str, Any] = {}
 
     @default("classes")
     def _classes_default(self) -> list[Any]:
@@ -559,11 +620,11 @@ class FastAutogradeApp(AutogradeApp):
         try:
             converter.start()
         except NbGraderException as error:
-            self.outcomes = converter.outcomes
+            self.outcomes, self.warm_info = converter.outcomes, converter.warm_info
             raise SystemExit(str(error)) from None
         except WarmProcessError as error:
             raise SystemExit(str(error)) from None
-        self.outcomes = converter.outcomes
+        self.outcomes, self.warm_info = converter.outcomes, converter.warm_info
 
 
 def find_submissions(coursedir: Any, assignment: str, student: str) -> list[str]:

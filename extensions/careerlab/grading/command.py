@@ -72,6 +72,10 @@ def run(args: argparse.Namespace) -> int:
     app.on_outcome = progress
     try:
         app.start()
+    except KeyboardInterrupt:
+        progress.close()
+        print("Stopped: submissions still running were not graded.", file=sys.stderr)
+        return 130
     except SystemExit as stop:
         progress.close()
         if stop.code not in (None, 0):
@@ -89,7 +93,12 @@ def run(args: argparse.Namespace) -> int:
             args.report,
             outcomes,
             seconds,
-            {"assignment": args.assignment, "student": args.student, "course": str(Path.cwd())},
+            {
+                "assignment": args.assignment,
+                "student": args.student,
+                "course": str(Path.cwd()),
+                "warm_process": app.warm_info,
+            },
         )
         print("Report: " + ", ".join(str(p) for p in paths))
     return 1 if any(o.status == "failed" for o in outcomes) else 0

@@ -22,6 +22,13 @@ NBGRADER_TIMEOUT_ERROR: dict[str, Any] = {
 }
 
 
+# IPython's traceback modes. A kernel uses "Context" (a few lines of code around
+# each frame, highlighted), which costs tens of milliseconds per error: more than
+# running most cells, and failed tests are many. "Plain" shows each frame's file,
+# line and code line.
+TRACEBACK_MODES = ("Plain", "Context", "Verbose", "Minimal")
+
+
 @dataclass(frozen=True)
 class Limits:
     """The limits as plain data, part of every job."""

@@ -87,9 +87,14 @@ def summary(outcomes: list[Outcome], seconds: float) -> str:
         for row in sorted(rows, key=lambda r: (r[2] != "failed", r[0], r[1])):
             cells = [str(row[i]).ljust(widths[i]) for i in range(4)]
             lines.append("  ".join(cells) + "  " + str(row[4]))
-        reasons = sorted({r[3] for r in rows if r[3]})
-        meanings = {**NOTES, **FAILURES}
-        explained = [f"  {r}: {meanings[r]}" for r in reasons if r in meanings]
+        explained = sorted(
+            {
+                f"  {reason} ({'failed' if status == 'failed' else 'note'}): "
+                f"{(FAILURES if status == 'failed' else NOTES).get(reason, '')}"
+                for _, _, status, reason, _ in rows
+                if reason in (FAILURES if status == "failed" else NOTES)
+            }
+        )
         if explained:
             lines.append("")
             lines.append("What the reasons mean (docs/grading.md has more):")

@@ -50,6 +50,14 @@ def _jsonable(value: Any) -> Any:
         return json.loads(json.dumps(json_clean(value), default=json_default, allow_nan=False))
 
 
+def safe_str(value: object) -> str:
+    """str() that never raises: a student's exception may break its own __str__."""
+    try:
+        return str(value)
+    except BaseException:
+        return f"<unprintable {type(value).__name__}>"
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
@@ -408,6 +416,7 @@ class GradingShell(InteractiveShell):
     display_pub_class = Type(RecordingDisplayPublisher)
 
     recorder: Recorder | None = None
+    memory_error = False
 
     def init_environment(self) -> None:
         # ipykernel's ZMQInteractiveShell.init_environment
@@ -432,16 +441,21 @@ class GradingShell(InteractiveShell):
         self._last_traceback = None
         return super().run_cell(*args, **kwargs)
 
+    def _format_exception_for_storage(
+        self, exception: BaseException, filename: Any = None, running_compiled_code: bool = False
+    ) -> dict[str, Any]:
+        # IPython formats every error a second time, for its history; nothing
+        # reads that here, and formatting is most of what a failed test costs.
+        return {"ename": type(exception).__name__, "evalue": str(exception), "traceback": []}
+
     def _showtraceback(self, etype: type, evalue: BaseException, stb: list[str]) -> None:
         if self.recorder is not None and self.recorder.current is not None:
-            self.recorder.error(etype.__name__, str(evalue), stb)
+            self.recorder.error(etype.__name__, safe_str(evalue), stb)
         self.memory_error = self.memory_error or issubclass(etype, MemoryError)
         self._last_traceback = stb
 
-    memory_error = False
 
-
-def create_shell() -> GradingShell:
+def create_shell(traceback_mode: str = "Plain") -> GradingShell:
     """The shell, created once in the warm process (no history thread, no files)."""
     from traitlets.config import Config
 
@@ -450,7 +464,7 @@ def create_shell() -> GradingShell:
     # means no history thread, which a process that forks must not have.
     config.HistoryManager.hist_file = ":memory:"
     shell = GradingShell.instance(config=config)
-    # IPython's shell writes through sys.stdout; the capture streams come per cell.
+    shell.InteractiveTB.set_mode(traceback_mode)
     return shell
 
 
@@ -516,7 +530,7 @@ class CellRunner:
             result = shell.run_cell(source, store_history=True, silent=False)
         except BaseException as error:  # the cell ended outside IPython's own handling
             shell.memory_error = shell.memory_error or isinstance(error, MemoryError)
-            recorder.error(type(error).__name__, str(error), [])
+            recorder.error(type(error).__name__, safe_str(error), [])
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
@@ -531,7 +545,7 @@ class CellRunner:
             ):
                 recorder.error(
                     ename,
-                    str(error),
+                    safe_str(error),
                     shell._last_traceback
                     or ["ERROR: An error occurred while showtraceback was disabled"],
                 )

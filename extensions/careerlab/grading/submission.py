@@ -137,6 +137,21 @@ class Result:
         data["files"] = {k: base64.b64encode(v).decode("ascii") for k, v in self.files.items()}
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Result:
+        notebooks = [
+            NotebookResult(**{**n, "cells": [CellResult(**c) for c in n["cells"]]})
+            for n in data.get("notebooks", [])
+        ]
+        return cls(
+            **{
+                **data,
+                "notebooks": notebooks,
+                "notes": [Note(**n) for n in data.get("notes", [])],
+                "files": {k: base64.b64decode(v) for k, v in data.get("files", {}).items()},
+            }
+        )
+
 
 # --- Checking what the child sent ---------------------------------------------------------
 class _BadOutput(ValueError):

@@ -92,7 +92,7 @@ def main(argv: list[str]) -> int:
     started = time.perf_counter()
     from careerlab.grading.shell import create_shell
 
-    shell = create_shell()
+    shell = create_shell(settings.get("traceback_mode", "Plain"))
     # Warnings raised by imports here are not the notebook's; leaving the block
     # also resets every module's "already shown" registry, as in a new kernel.
     with warnings.catch_warnings():
@@ -191,6 +191,7 @@ class WarmProcess:
         self,
         preload: list[str] | None = None,
         protected: list[str] | None = None,
+        traceback_mode: str = "Plain",
         start_timeout: float = 180.0,
     ) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -198,6 +199,7 @@ class WarmProcess:
             "fd": theirs.fileno(),
             "preload": DEFAULT_PRELOAD if preload is None else list(preload),
             "protected": [str(Path(p).resolve()) for p in protected or []],
+            "traceback_mode": traceback_mode,
         }
         # -P: the working folder is not put on sys.path; the neutral cwd keeps
         # the course out of anything relative.
@@ -235,6 +237,10 @@ class WarmProcess:
                     raise WarmProcessError("The grader's warm process did not start.")
                 self._cond.wait(remaining)
             return self._info
+
+    @property
+    def alive(self) -> bool:
+        return not self._closed and self.process.poll() is None
 
     @property
     def landlock(self) -> int:

@@ -63,6 +63,9 @@ def require_columns(task_id: str, data: Any, columns: list[str | None]) -> None:
         raise ValueError(f"Task '{task_id}': the data has no column {missing[0]!r}.")
 
 
+# The CSS class of every task's box: pages style it, and careerlab.keyboard keeps
+# JupyterLab's notebook shortcuts away from the keys pressed inside it.
+TASK_CLASS = "careerlab-task"
 NO_ANSWER_HTML = '<p class="careerlab-empty"><em>No answer given.</em></p>'
 
 
@@ -157,7 +160,7 @@ class Task(ABC):
             children=[prompt, *self.build_controls(), self._status],
             layout=widgets.Layout(border="1px solid #888", padding="0.5em", margin="0.5em 0"),
         )
-        self.view.add_class("careerlab-task")
+        self.view.add_class(TASK_CLASS)
         self.view.add_class(f"careerlab-{self.kind.replace('_', '-')}")
         return self.view
 
