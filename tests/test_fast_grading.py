@@ -478,10 +478,22 @@ def test_one_engine_serves_the_batch_and_nbgrader_gets_its_gradebook_back(tmp_pa
         with modules[-1].Gradebook(url) as second:  # as nbgrader's preprocessors open it
             assert second.engine is engine
             assert second.find_student("ana").id == "ana"
+        # SaveAutoGradesOnce's commits are held back until the block ends without error.
+        from careerlab.grading import gradebook as batch_gradebook
+
+        token = batch_gradebook._ONE_TRANSACTION.set(True)
+        try:
+            with BatchGradebook(url) as third:
+                third.add_student("ben")  # nbgrader's add_student commits
+            with pytest.raises(RuntimeError), BatchGradebook(url) as fourth:
+                fourth.add_student("cy")
+                raise RuntimeError("a step failed")
+        finally:
+            batch_gradebook._ONE_TRANSACTION.reset(token)
     assert all(module.Gradebook is Gradebook for module in modules)
     assert not BatchGradebook.engines
     with Gradebook(url, "careerlab") as gradebook:  # what nbgrader's own steps would leave
-        assert [s.id for s in gradebook.students] == ["ana"]
+        assert [s.id for s in gradebook.students] == ["ana", "ben"]
         assert {c.id for c in gradebook.db.query(type(gradebook.check_course("careerlab")))} == {
             "careerlab",
             "default_course",

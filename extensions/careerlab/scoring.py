@@ -138,13 +138,18 @@ def _row_key(assignment: str, notebook: str, student: str, criterion: str):
     )
 
 
-def _upsert(session: Session, row: dict[str, Any]) -> None:
+KEY_COLUMNS = ("assignment", "notebook", "student", "criterion")
+
+
+def _upsert(session: Session, key: tuple[str, str, str, str], **values: Any) -> None:
+    """Insert or replace the row of one criterion (key: assignment, notebook, student,
+    criterion) in one statement, so two graders saving at once cannot both insert."""
     dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
+    row = dict(zip(KEY_COLUMNS, key, strict=True), **values)
     statement = dialect.insert(rubric_levels).values(**row)
-    keys = ["assignment", "notebook", "student", "criterion"]
     session.execute(
         statement.on_conflict_do_update(
-            index_elements=keys, set_={k: statement.excluded[k] for k in row if k not in keys}
+            index_elements=list(KEY_COLUMNS), set_={k: statement.excluded[k] for k in values}
         )
     )
 
@@ -216,18 +221,13 @@ def record_level(
                 now = _now()
                 _upsert(
                     session,
-                    {
-                        "assignment": assignment,
-                        "notebook": notebook,
-                        "student": student,
-                        "criterion": criterion_id,
-                        "rubric": rubric.id,
-                        "level": level_id,
-                        "points": points,
-                        "comment": kept or "",
-                        "grader": grader,
-                        "updated_at": now,
-                    },
+                    (assignment, notebook, student, criterion_id),
+                    rubric=rubric.id,
+                    level=level_id,
+                    points=points,
+                    comment=kept or "",
+                    grader=grader,
+                    updated_at=now,
                 )
                 session.commit()
             except BaseException:
@@ -299,20 +299,15 @@ def record_comment(
                             .values(comment=comment, grader=grader, updated_at=now)
                         )
                     else:
-                        _upsert(
+                        _upsert(  # no level yet: see the module's docstring
                             session,
-                            {
-                                "assignment": assignment,
-                                "notebook": notebook,
-                                "student": student,
-                                "criterion": criterion_id,
-                                "rubric": rubric.id,
-                                "level": "",
-                                "points": 0.0,
-                                "comment": comment,
-                                "grader": grader,
-                                "updated_at": now,
-                            },
+                            (assignment, notebook, student, criterion_id),
+                            rubric=rubric.id,
+                            level="",
+                            points=0.0,
+                            comment=comment,
+                            grader=grader,
+                            updated_at=now,
                         )
                     session.commit()
                 except BaseException:

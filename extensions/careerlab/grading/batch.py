@@ -51,13 +51,13 @@ from nbgrader.nbgraderformat import (
     ValidationError,
 )
 from nbgrader.nbgraderformat.common import BaseMetadataValidator
-from nbgrader.preprocessors import CheckCellMetadata, Execute
+from nbgrader.preprocessors import CheckCellMetadata, Execute, SaveAutoGrades
 from traitlets import Any as AnyTrait
 from traitlets import Enum, Instance, Int, List, default
 from traitlets.config import Config
 from traitlets.utils.importstring import import_item
 
-from careerlab.grading.gradebook import BatchGradebook, shared_engine
+from careerlab.grading.gradebook import BatchGradebook, SaveAutoGradesOnce, shared_engine
 from careerlab.grading.limits import TRACEBACK_MODES, GradingLimits, Limits
 from careerlab.grading.submission import (
     FAILURES,
@@ -252,12 +252,15 @@ class FastAutograde(Autograde):
 
     @staticmethod
     def _swap(pp: Any) -> Any:
-        """The configured step, except execution (forked) and nbgrader's exact metadata check."""
+        """The configured step, except execution (forked), the metadata check (compiled
+        schema) and saving scores (one commit per notebook); same results."""
         cls = import_item(pp) if isinstance(pp, str) else pp
         if isinstance(cls, type) and issubclass(cls, ExecutePreprocessor):
             return ApplyExecution
         if cls is CheckCellMetadata:
             return CheckCellMetadataCompiled
+        if cls is SaveAutoGrades:
+            return SaveAutoGradesOnce
         return pp
 
     def init_single_notebook_resources(self, notebook_filename: str) -> dict[str, Any]:

@@ -8,18 +8,31 @@ belongs to the engine. In a batch that was about a third of the grader's own
 time. Inside ``shared_engine()``, those same calls get a Gradebook that
 reuses one engine per database: the same sessions, queries, commits and
 course check, so the gradebook ends up exactly as nbgrader's steps leave it.
+
+Two more savings, neither of which changes what is written:
+
+- The assignment's source cells (what OverwriteCells restores every locked
+  cell from) are the same for every student and nothing in autograde changes
+  them, so each is read once per batch and kept as a read-only copy.
+- nbgrader's SaveAutoGrades commits once per cell (thousands of disk syncs for
+  a class); ``SaveAutoGradesOnce`` writes the same rows and commits once per
+  notebook, which also means a notebook's scores land all together or not at all.
 """
 
 from __future__ import annotations
 
+import contextvars
 import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import SimpleNamespace
 from typing import Any
 
+import sqlalchemy
 from nbgrader.api import Gradebook
+from nbgrader.preprocessors import SaveAutoGrades
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import scoped_session, sessionmaker
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 # Every nbgrader module that autograde runs and that opens a Gradebook by name.
 NBGRADER_MODULES = (
@@ -33,31 +46,89 @@ NBGRADER_MODULES = (
 )
 
 
+# Set while SaveAutoGradesOnce runs: a commit then only flushes, and the
+# gradebook commits once when its ``with`` block ends without an error.
+_ONE_TRANSACTION = contextvars.ContextVar("careerlab_one_transaction", default=False)
+
+
+class _BatchSession(Session):
+    held = False  # a commit was held back
+
+    def commit(self) -> None:
+        if _ONE_TRANSACTION.get():
+            self.flush()
+            self.held = True
+        else:
+            super().commit()
+
+
+def _read_only_copy(row: Any) -> SimpleNamespace:
+    """A database row's columns, detached from any session."""
+    mapper = sqlalchemy.inspect(row).mapper
+    return SimpleNamespace(**{attr.key: getattr(row, attr.key) for attr in mapper.column_attrs})
+
+
 class BatchGradebook(Gradebook):
     """nbgrader's Gradebook on an engine shared by the batch (see the module)."""
 
     engines: dict[str, Engine] = {}
+    # (db_url, kind, name, notebook, assignment) -> a read-only copy of a source cell
+    source_cells: dict[tuple[str, ...], SimpleNamespace] = {}
 
     def __init__(
         self, db_url: str, course_id: str = "default_course", authenticator: Any = None
     ) -> None:
+        self.db_url = db_url
         engine = self.engines.get(db_url)
         if engine is None:
             # The first one is nbgrader's own: it creates missing tables and
             # stamps a new database's version.
             super().__init__(db_url, course_id, authenticator)
             self.engines[db_url] = self.engine
-            return
+            self.db.remove()
+        self.engine = self.engines[db_url]
         # The rest of nbgrader's __init__, on the shared engine.
-        self.engine = engine
-        self.db = scoped_session(sessionmaker(autoflush=True, bind=engine, future=True))
+        self.db = scoped_session(
+            sessionmaker(autoflush=True, bind=self.engine, future=True, class_=_BatchSession)
+        )
         self.check_course(course_id=course_id)
         self.course_id = course_id
         self.authenticator = authenticator
 
+    def find_source_cell(self, name: str, notebook: str, assignment: str) -> Any:
+        return self._source("source", name, notebook, assignment, super().find_source_cell)
+
+    def find_graded_cell(self, name: str, notebook: str, assignment: str) -> Any:
+        return self._source("graded", name, notebook, assignment, super().find_graded_cell)
+
+    def _source(self, kind: str, name: str, notebook: str, assignment: str, find: Any) -> Any:
+        key = (self.db_url, kind, name, notebook, assignment)
+        if key not in self.source_cells:
+            self.source_cells[key] = _read_only_copy(find(name, notebook, assignment))
+        return self.source_cells[key]
+
+    def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+        try:
+            session = self.db()
+            if exc_type is None and session.held:
+                Session.commit(session)  # what SaveAutoGradesOnce held back
+        finally:
+            self.close()
+
     def close(self) -> None:
         # The session goes (its connection back to the pool); the engine stays.
         self.db.remove()
+
+
+class SaveAutoGradesOnce(SaveAutoGrades):
+    """nbgrader's SaveAutoGrades, with one commit per notebook instead of one per cell."""
+
+    def preprocess(self, nb: Any, resources: Any) -> Any:
+        token = _ONE_TRANSACTION.set(True)
+        try:
+            return super().preprocess(nb, resources)
+        finally:
+            _ONE_TRANSACTION.reset(token)
 
 
 @contextmanager
@@ -76,3 +147,4 @@ def shared_engine() -> Iterator[None]:
         for engine in BatchGradebook.engines.values():
             engine.dispose()
         BatchGradebook.engines.clear()
+        BatchGradebook.source_cells.clear()
