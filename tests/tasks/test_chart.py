@@ -78,3 +78,30 @@ def test_a_line_chart_keeps_the_table_order(workbook, table):
     assert "Line chart of Sales by City. Avon: 10.5, Bly: 30.25, Cort: 20" in html
     with pytest.raises(AnswerError):
         task.parse({"measure": "sales", "kind": "bar", "title": ""})  # not offered here
+
+
+def test_drawing_leaves_the_students_matplotlib_alone():
+    """A student who plots with pyplot in a workbook still sees the plot inline:
+    CareerLab draws on a Figure of its own and never switches the backend."""
+    import os
+    import subprocess
+    import sys
+
+    inline = "module://matplotlib_inline.backend_inline"
+    code = (
+        "import matplotlib, pandas as pd\n"
+        "import matplotlib.pyplot as plt\n"
+        "plt.figure()\n"
+        "mine = plt.gcf()\n"
+        "from careerlab import charts\n"
+        "import careerlab.workbook\n"
+        "table = pd.DataFrame({'c': ['a', 'b'], 'm': [1, 2]})\n"
+        "png = charts.draw_png(table, 'c', 'm', 'bar', 'T')\n"
+        "assert png.startswith(b'\\x89PNG')\n"
+        "print(matplotlib.get_backend(), plt.gcf() is mine, len(plt.get_fignums()))\n"
+    )
+    env = {**os.environ, "MPLBACKEND": inline}
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == [inline, "True", "1"]

@@ -32,8 +32,8 @@ from typing import Any
 
 # Imported by notebooks everywhere, and free of side effects a notebook could
 # notice. A course adds its own (CareerLab's jupyter_config.py adds careerlab's):
-# a preloaded module that changes global state on import (careerlab.charts picks
-# matplotlib's backend) must be one every notebook of the course imports anyway.
+# a preloaded module that changes global state on import must be one every
+# notebook of the course imports anyway.
 DEFAULT_PRELOAD = [
     "numpy",
     "pandas",
