@@ -41,7 +41,8 @@ tryout: release
 start: tryout
 	@echo "CareerLab: open the URL below. Students' copies are in tryout/, e.g. tryout/first-paycheck/first-paycheck.ipynb"
 	@echo "Rubric grading page (after opening that URL, in the same browser): http://127.0.0.1:$(PORT)/careerlab/grade"
-	jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser --ServerApp.root_dir=$(CURDIR)
+	jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser --ServerApp.root_dir=$(CURDIR) \
+	  $$(if [ "$$(id -u)" = 0 ]; then echo --allow-root; fi)  # containers and CI run as root
 
 ## What the browser tests need: Debian's chromium (installed as root) and axe-core from npm.
 test-deps: venv

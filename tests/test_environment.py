@@ -79,3 +79,45 @@ def test_generated_course_data_is_ignored_by_git():
         "exchange/",
     ):
         assert pattern in ignored
+
+
+def test_make_start_serves_the_course(tmp_path):
+    """The README's first command builds the release and starts JupyterLab, also as
+    root (containers and CI run as root, and JupyterLab refuses root unless told)."""
+    import os
+    import signal
+    import subprocess
+    import urllib.error
+    import urllib.request
+
+    from .servers import free_port, wait_until
+
+    port = free_port()
+    log = tmp_path / "make-start.log"
+    with open(log, "wb") as output:
+        process = subprocess.Popen(
+            ["make", "start", f"PORT={port}"],
+            cwd=REPO,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    def answers() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"make start exited ({process.returncode}):\n{log.read_text()}")
+        try:
+            with opener.open(f"http://127.0.0.1:{port}/lab", timeout=10) as response:
+                return response.status == 200  # JupyterLab's login page, after a redirect
+        except urllib.error.HTTPError as error:
+            return error.code in (401, 403)
+        except OSError:
+            return False
+
+    try:
+        wait_until(answers, "make start to serve JupyterLab", timeout=240)
+        assert "/careerlab/grade" in log.read_text()  # it tells the teacher where grading is
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
