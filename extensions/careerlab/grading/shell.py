@@ -157,6 +157,18 @@ class Recorder:
         else:
             self._append({"output_type": "stream", "name": name, "text": [text]})
 
+    def _admit(
+        self, data: dict[str, Any], metadata: dict[str, Any] | None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A rich output (display or result): refused past the limit, made plain JSON,
+        and charged to the notebook's output budget."""
+        if self.exceeded:
+            raise OutputLimitExceeded("The notebook's output is past the grader's limit.")
+        self.before_output()
+        data, metadata = _jsonable(data), _jsonable(metadata or {})
+        self._charge(len(json.dumps(data)))
+        return data, metadata
+
     def display(
         self,
         data: dict[str, Any],
@@ -164,11 +176,7 @@ class Recorder:
         transient: dict[str, Any] | None = None,
         update: bool = False,
     ) -> None:
-        if self.exceeded:
-            raise OutputLimitExceeded("The notebook's output is past the grader's limit.")
-        self.before_output()
-        data, metadata = _jsonable(data), _jsonable(metadata or {})
-        self._charge(len(json.dumps(data)))
+        data, metadata = self._admit(data, metadata)
         if self._widgets:
             if not update:
                 self._widgets[-1].add(
@@ -194,11 +202,7 @@ class Recorder:
     def execute_result(
         self, data: dict[str, Any], metadata: dict[str, Any], execution_count: int
     ) -> None:
-        if self.exceeded:
-            raise OutputLimitExceeded("The notebook's output is past the grader's limit.")
-        self.before_output()
-        data, metadata = _jsonable(data), _jsonable(metadata or {})
-        self._charge(len(json.dumps(data)))
+        data, metadata = self._admit(data, metadata)
         self._append(
             {
                 "output_type": "execute_result",
