@@ -9,7 +9,7 @@ environment variables, documented in docs/configuration.md.
 import os
 from pathlib import Path
 
-from careerlab import course
+from careerlab import course, voila_pages
 
 c = get_config()  # noqa: F821 -- provided by traitlets when it loads this file
 
@@ -26,6 +26,8 @@ c.CourseDirectory.ignore = course.ignore_patterns()
 # The gradebook: SQLite in the course root unless CAREERLAB_DB_URL names another
 # database, e.g. postgresql://careerlab@localhost/careerlab for a district.
 c.CourseDirectory.db_url = course.gradebook_url(ROOT)
+# The gradebook refuses a student id that is markup or a path (careerlab.course.STUDENT_ID).
+course.guard_gradebook()
 
 # The exchange for a single machine: a folder in the course root (git ignores it).
 c.Exchange.root = os.environ.get("CAREERLAB_EXCHANGE", str(ROOT / "exchange"))
@@ -36,6 +38,14 @@ c.Exchange.assignment_dir = os.environ.get(
     "CAREERLAB_STUDENT_DIR", str(ROOT / course.TRYOUT_DIRECTORY)
 )
 
+# A submission is regular files and folders only, within nbgrader's own size limits
+# (CourseDirectory.max_file_size / max_dir_size, kilobytes; careerlab.grading.files):
+# collect refuses links, devices, pipes and sockets without opening them, and so does
+# `careerlab autograde`. Stock autograde's hook cannot refuse (nbgrader ignores hook
+# errors), so it moves such entries into <assignment>.refused/ beside the submission.
+c.ExchangeFactory.collect = "careerlab.collect.SafeCollect"
+c.Autograde.pre_convert_hook = "careerlab.grading.files.quarantine_before_autograde"
+
 # Released code stubs must not raise, so an empty workbook runs top to bottom.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE"}
 
@@ -43,6 +53,17 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE"}
 # It is never in workbooks/, so autograde has nothing to overwrite it with; this
 # keeps it so even if an author's copy ever slipped into a source folder.
 c.Autograde.exclude_overwriting = course.answers_files(ROOT)
+
+# Locked and test cells are graded as the author wrote them, metadata and place included
+# (careerlab.grading.author_cells): a student's tags or nbgrader edits cannot skip a test.
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "careerlab.grading.author_cells.RestoreAuthorCells",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 
 # Rubric levels are data in the gradebook (careerlab.scoring): re-autograding keeps
 # them, and feedback shows the rubric with each level given.
@@ -70,7 +91,20 @@ c.FastAutograde.preload = [
 # (feedback, formgrader). careerlab.sanitize says why its cleaner replaces nbconvert's.
 c.HTMLExporter.sanitize_html = True
 c.HTMLExporter.filters = {"clean_html": "careerlab.sanitize.clean"}
-c.HTMLExporter.preprocessors = ["careerlab.sanitize.SanitizeMarkdown"]
+c.HTMLExporter.preprocessors = ["careerlab.sanitize.SanitizeForHTML"]
+# Output metadata is untrusted too (nbconvert writes image sizes into <img> unquoted):
+# the autograded notebook keeps only well-formed metadata, whichever grader ran it.
+# nbgrader's own steps, with one added after execution.
+c.Autograde.autograde_preprocessors = [
+    "nbgrader.preprocessors.Execute",
+    "careerlab.sanitize.SanitizeOutputMetadata",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 # Autograded notebooks keep no widget state, so nbconvert shows each task's HTML
 # copy of the answer (see careerlab.tasks.base.TaskView) instead of an empty widget.
 # nbgrader's autograde already lists ClearMetadataPreprocessor; this turns it on for
@@ -83,9 +117,18 @@ c.ClearMetadataPreprocessor.preserve_nb_metadata_mask = {"kernelspec", "language
 # --- Voila (as a Jupyter Server extension, at /voila/) ---------------------------
 c.VoilaConfiguration.show_tracebacks = False
 c.VoilaConfiguration.strip_sources = True
+# Voila runs a notebook's code as the teacher: it renders and lists only CareerLab's
+# own pages (catalog, showcase), never a student's notebook (careerlab.voila_pages).
+c.VoilaConfiguration.page_config_hook = voila_pages.only_shipped_pages
+# /voila/files/ needs no login and serves pages at the server's origin (an SVG runs
+# script there): only image files of CareerLab's own pages, never a student's.
+c.VoilaConfiguration.file_allowlist = [r"extensions/careerlab/[^/]+/[^/]+\.(png|jpe?g|gif)"]
 
 # --- Jupyter Server --------------------------------------------------------------
 c.ServerApp.root_dir = str(ROOT)
 # CareerLab's rubric grading page (careerlab.grading_view), at <base_url>careerlab/grade,
 # in its own browser tab. update() keeps the extensions other config files enable.
 c.ServerApp.jpserver_extensions.update({"careerlab.grading_view": True})
+# Formgrader serves a student's files (.html, .svg) from this server's origin: served
+# sandboxed instead, so no script in them runs (careerlab.submission_files).
+c.ServerApp.jpserver_extensions.update({"careerlab.submission_files": True})

@@ -342,10 +342,11 @@ def test_a_submission_cannot_reach_the_course_or_other_processes(graded):
 
 
 def test_one_students_code_changes_nobody_elses_result(graded):
-    """The snoop patched Workbook.grade to pass everything: its own tests pass (as they
-    would under nbgrader), the empty submissions graded after it still score zero."""
+    """The snoop patched Workbook.grade to pass everything. Under nbgrader its own tests
+    would pass; here the tests are judged outside its process (careerlab.grading.keys),
+    so its empty work scores zero, and so do the empty submissions graded after it."""
     snoop = _outcome(graded, "00-snoop")
-    assert snoop["status"] == "graded" and snoop["score"] > 0
+    assert snoop["status"] == "graded" and snoop["score"] == 0
     fast = gradebook_grades(graded["fast"] / "gradebook.db")
     for assignment in graded["assignments"]:
         assert fast[(assignment, "empty")][0] == 0

@@ -65,8 +65,8 @@ def test_no_student_code_runs_and_student_strings_are_inert(graded_course):
 @pytest.mark.parametrize(
     "assignment, student, message",
     [
-        ("first-paycheck", "../../etc", "student name is not valid"),
-        ("../workbooks", "ana", "project name is not valid"),
+        ("first-paycheck", "../../etc", "not a valid student id"),
+        ("../workbooks", "ana", "no such project"),
         ("no-such-project", "ana", "no such project"),
         ("first-paycheck", "nobody", "No answers from nobody"),
     ],

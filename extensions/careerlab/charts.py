@@ -67,7 +67,8 @@ def _draw_png(frame: pd.DataFrame, category: str, measure: str, kind: str, title
         axes.bar(frame[category].astype(str), frame[measure], color="#3b6ea8")
         axes.set_ylabel(label(measure))
         axes.tick_params(axis="x", labelrotation=20)
-    axes.set_title(title or f"{label(measure)} by {label(category)}")
+    # The title is the student's text: never matplotlib's math markup, or "$x_{$" fails to draw.
+    axes.set_title(title or f"{label(measure)} by {label(category)}", parse_math=False)
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")

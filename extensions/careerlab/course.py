@@ -6,6 +6,7 @@ and the widgets all ask here."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from careerlab.answers import HELPER_FILE_PATTERNS, answers_filename
@@ -18,6 +19,54 @@ RUBRICS_DIRECTORY = "rubrics"
 METADATA_FILE = "workbook.yml"  # a workbook's metadata, beside its notebook
 COURSE_ID = "careerlab"
 CONFIG_FILE = "jupyter_config.py"
+
+# The one rule for a student id, checked wherever a student enters the course
+# (roster, collect, autograde) and wherever an id is read back (pages, commands).
+# It accepts what JupyterHub authenticators produce (login names, e-mail
+# addresses such as ana.lee+cs@school.org) and nothing that is markup (< > " ' &),
+# a path (/ \\ .. or a leading dot), an option (a leading dash), a space or a
+# control character: ids end up in HTML, URLs, file paths and command lines.
+STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}")
+STUDENT_ID_RULE = (
+    "a student id is 1 to 128 letters, digits and . _ @ + - (no spaces), starts with a "
+    "letter or digit and has no '..'"
+)
+
+
+class StudentIdError(ValueError):
+    """A student id breaks the rule; the message names the id (shown safely) and the rule."""
+
+
+def is_student_id(value: object) -> bool:
+    return isinstance(value, str) and bool(STUDENT_ID.fullmatch(value)) and ".." not in value
+
+
+def check_student_id(value: object) -> str:
+    """``value`` if it is a valid student id, else StudentIdError saying why, in plain words."""
+    if isinstance(value, str) and is_student_id(value):
+        return value
+    # ascii(): the id itself may hold markup or control characters; shown escaped and cut.
+    shown = ascii(value)[:60] if isinstance(value, str) else type(value).__name__
+    raise StudentIdError(f"{shown} is not a valid student id: {STUDENT_ID_RULE}.")
+
+
+def guard_gradebook() -> None:
+    """Make nbgrader's gradebook itself refuse a student id that breaks the rule.
+
+    Every way a student enters nbgrader's gradebook (``nbgrader db student add`` and
+    ``import``, autograde of a submitted folder, Formgrader's student editor) builds a
+    ``Student`` row; this checks its id when it is set, before anything is written.
+    jupyter_config.py calls it, so every nbgrader app and server of the course has it.
+    """
+    from nbgrader.api import Student
+    from sqlalchemy import event
+
+    if not event.contains(Student.id, "set", _check_set_id):
+        event.listen(Student.id, "set", _check_set_id)
+
+
+def _check_set_id(target: object, value: object, *_: object) -> None:
+    check_student_id(value)
 
 
 def gradebook_url(root: Path) -> str:

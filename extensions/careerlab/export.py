@@ -10,15 +10,19 @@
   lists) and their maximum.
 
 The students are those with an autograded submission in the gradebook. In the
-CSV files a text cell that a spreadsheet would run as a formula (it starts with
-=, +, -, @ or a tab) is prefixed with an apostrophe; the JSON keeps every value
-exactly as stored.
+CSV files a text cell that a spreadsheet would run as a formula is prefixed with
+an apostrophe (OWASP's CSV-injection advice): one that starts with a tab or a
+carriage return, or whose first character after any spaces or line breaks is
+=, +, - or @, also in their full-width forms (＝＋－＠, which spreadsheets read
+as the plain ones). Numbers stay numbers, negative ones too. The JSON keeps
+every value exactly as stored.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,7 +56,8 @@ SKILL_FIELDS = [
     "criteria_scored",
     "criteria",
 ]
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@")
+CONTROL_START = ("\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -121,13 +126,19 @@ def collect(root: Path, assignment: str) -> Export:
     return Export(criteria_rows, skill_rows)
 
 
+def is_formula(text: str) -> bool:
+    """Would a spreadsheet evaluate this text? NFKC turns full-width ＝ into =."""
+    first = unicodedata.normalize("NFKC", text).lstrip()
+    return text.startswith(CONTROL_START) or first.startswith(FORMULA_START)
+
+
 def _cell(value: Any) -> Any:
     """One CSV cell: lists joined with ';', no value a spreadsheet would run."""
     if value is None:
         return ""
     if isinstance(value, list):
         value = ";".join(str(v) for v in value)
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    if isinstance(value, str) and is_formula(value):
         return "'" + value
     if isinstance(value, float) and value.is_integer():
         return int(value)

@@ -252,22 +252,35 @@ def add_rubric(notebooks: list[str], **_: object) -> None:
     """nbgrader's GenerateFeedback.post_convert_hook (see module docstring)."""
     try:
         root = course.find_root()
-        db_url = course.gradebook_url(root)
-        for path in notebooks:
-            student, assignment, notebook = course.submission_of(path)
-            try:
-                rubric = project_rubric(root, assignment)
-            except ScoringError:
-                continue  # a workbook without a rubric: nbgrader's feedback as it is
-            page_path = root / "feedback" / student / assignment / f"{notebook}.html"
-            answers = root / "autograded" / student / assignment / answers_filename(notebook)
-            product = chosen_product(rubric, answers)
-            levels = levels_for(db_url, assignment, notebook, student)
-            ids = {"assignment": assignment, "notebook": notebook, "student": student}
-            checks = results(root, db_url, assignment, notebook, student)
-            ratings = self_ratings(answers, rubric)
-            section = rubric_html(rubric, levels, product, ids, ratings, checks)
-            page = insert_section(page_path.read_text(encoding="utf-8"), section)
-            page_path.write_text(for_phones(page), encoding="utf-8")
-    except Exception as error:  # nbgrader would hide it at INFO level: say it plainly
+    except FileNotFoundError as error:
         print(f"CareerLab could not add the rubric to the feedback: {error}", file=sys.stderr)
+        return
+    for path in notebooks:
+        # One page at a time: whatever one student's files hold, the others get theirs.
+        try:
+            _add_rubric_to(root, path)
+        except Exception as error:  # nbgrader would hide it at INFO level: say it plainly
+            print(
+                f"CareerLab could not add the rubric to the feedback {path}: {error}",
+                file=sys.stderr,
+            )
+
+
+def _add_rubric_to(root: Path, path: str) -> None:
+    db_url = course.gradebook_url(root)
+    student, assignment, notebook = course.submission_of(path)
+    course.check_student_id(student)
+    try:
+        rubric = project_rubric(root, assignment)
+    except ScoringError:
+        return  # a workbook without a rubric: nbgrader's feedback as it is
+    page_path = root / "feedback" / student / assignment / f"{notebook}.html"
+    answers = root / "autograded" / student / assignment / answers_filename(notebook)
+    product = chosen_product(rubric, answers)
+    levels = levels_for(db_url, assignment, notebook, student)
+    ids = {"assignment": assignment, "notebook": notebook, "student": student}
+    checks = results(root, db_url, assignment, notebook, student)
+    ratings = self_ratings(answers, rubric)
+    section = rubric_html(rubric, levels, product, ids, ratings, checks)
+    page = insert_section(page_path.read_text(encoding="utf-8"), section)
+    page_path.write_text(for_phones(page), encoding="utf-8")

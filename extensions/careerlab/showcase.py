@@ -14,7 +14,6 @@ Served by Voila from ``extensions/careerlab/showcase/showcase.ipynb``:
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -29,7 +28,6 @@ from careerlab.tasks.product import ProductTask
 from careerlab.workbook import SHOWCASE_FOLDER, Workbook
 
 NOTEBOOK_PATH = "extensions/careerlab/showcase/showcase.ipynb"  # relative to the course root
-SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 STYLE = """
 <style>
@@ -103,9 +101,13 @@ def load_workbook(
 
 
 def showcase_html(root: Path, assignment: str, student: str) -> str:
-    for value, what in ((assignment, "project"), (student, "student")):
-        if not SAFE_ID.match(value or ""):
-            raise ShowcaseError(f"That {what} name is not valid.")
+    try:
+        course.check_student_id(student)
+    except course.StudentIdError as error:
+        raise ShowcaseError(str(error)) from None
+    # Only a project of this course: the name then never leaves workbooks/.
+    if assignment not in {folder.name for folder in course.assignments(root)}:
+        raise ShowcaseError("There is no such project.")
     notebooks = course.notebooks(root / course.SOURCE_DIRECTORY / assignment)
     if not notebooks:
         raise ShowcaseError("There is no such project.")
@@ -113,6 +115,10 @@ def showcase_html(root: Path, assignment: str, student: str) -> str:
     title = assignment
     for notebook in notebooks:
         workbook = load_workbook(root, assignment, student, notebook.stem)
+        parts.extend(
+            f'<p class="careerlab-problem" role="note">Not shown: {escape(problem)}</p>'
+            for problem in workbook_problems(workbook)
+        )
         answered = [t for t in workbook.tasks.values() if t.value is not None]
         products = [t for t in answered if isinstance(t, ProductTask)]
         shown_inside = {t.chart for t in products}  # a product shows its chart itself
@@ -139,6 +145,13 @@ def showcase_html(root: Path, assignment: str, student: str) -> str:
         f'{STYLE}<main class="careerlab-showcase"><h1>{escape(title)}</h1>'
         f'<p class="careerlab-byline">Work by {escape(student)}</p>{"".join(parts)}</main>'
     )
+
+
+def workbook_problems(workbook: Workbook) -> list[str]:
+    """What in the answers file cannot be used, one sentence each (the file keeps it)."""
+    problems = list(workbook.loaded.problems)
+    problems += [task.problem for task in workbook.tasks.values() if task.problem]
+    return problems
 
 
 def show_from_query() -> None:

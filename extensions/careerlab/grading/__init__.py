@@ -3,10 +3,12 @@
 - ``submission``: the unit of work, ``grade_submission(job) -> result`` (plain data).
 - ``warm``: the process that imports the libraries once and forks per notebook.
 - ``child`` and ``shell``: what runs in each fork (sandbox, then the cells).
-- ``sandbox``: resource limits and Landlock file fencing.
+- ``sandbox``: resource limits, Landlock, seccomp and the unprivileged account.
 - ``limits``: the limits, configured in ``jupyter_config.py`` (``c.GradingLimits``).
 - ``batch``: ``careerlab autograde``, nbgrader's Autograde with execution swapped.
 - ``report`` and ``command``: progress bar, summary, JSON and CSV.
+- ``keys``: CareerLab's hidden tests judged here, so answer keys never enter the
+  student's process.
 - ``hidden``: keeps hidden tests out of feedback.
 
 docs/grading.md explains it to teachers.

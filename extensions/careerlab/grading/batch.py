@@ -19,6 +19,15 @@ records them:
 
 While submissions execute, the next ones are prepared and finished ones
 recorded, so the cores stay busy.
+
+A submission is graded all or nothing, so a grader killed at any moment (a
+laptop that sleeps, a server that restarts) loses no grade: its autograded
+folder is built under a hidden name, its scores are committed in one
+transaction, and only then is the folder moved into place. A folder in place
+therefore always has its scores; "already autograded" means the folder is in
+place, its notebooks are readable and its scores are in the gradebook; and a
+rerun grades again whatever a killed run left unfinished (nbgrader's steps
+overwrite the same rows with the same values).
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ import glob
 import json
 import os
 import re
+import shutil
 import time
 import traceback
 from collections.abc import Callable
@@ -53,11 +63,20 @@ from nbgrader.nbgraderformat import (
 from nbgrader.nbgraderformat.common import BaseMetadataValidator
 from nbgrader.preprocessors import CheckCellMetadata, Execute, SaveAutoGrades
 from traitlets import Any as AnyTrait
-from traitlets import Enum, Instance, Int, List, default
+from traitlets import Enum, Instance, Int, List, Unicode, default
 from traitlets.config import Config
 from traitlets.utils.importstring import import_item
 
-from careerlab.grading.gradebook import BatchGradebook, SaveAutoGradesOnce, shared_engine
+from careerlab import course
+from careerlab.grading.author_cells import NOTES_KEY as AUTHOR_NOTES_KEY
+from careerlab.grading.author_cells import with_author_cells
+from careerlab.grading.files import SizeLimits, UnsafeSubmission, check_submission
+from careerlab.grading.gradebook import (
+    BatchGradebook,
+    SaveAutoGradesOnce,
+    one_transaction,
+    shared_engine,
+)
 from careerlab.grading.limits import TRACEBACK_MODES, GradingLimits, Limits
 from careerlab.grading.submission import (
     FAILURES,
@@ -71,6 +90,9 @@ from careerlab.grading.submission import (
 from careerlab.grading.warm import DEFAULT_PRELOAD, WarmProcess, WarmProcessError
 
 RESOURCE_KEY = "careerlab_execution"
+# Beside a submission's folder under construction: the previous grading's folder,
+# moved aside while the new one is moved into place (--force, a newer submission).
+REPLACED_SUFFIX = ".replaced"
 # Errors reading a submitted notebook file: recorded as invalid-notebook.
 NOTEBOOK_READ_ERRORS = (
     nbformat.reader.NotJSONError,
@@ -219,6 +241,11 @@ class FastAutograde(Autograde):
         "code of each frame) or Context (a kernel's default: lines around each frame, "
         "highlighted; slower, since formatting an error costs more than running most cells).",
     ).tag(config=True)
+    account = Unicode(
+        "nobody",
+        help="When the grader runs as root, the account each notebook runs as "
+        "(empty: stay root, fenced by Landlock and seccomp only).",
+    ).tag(config=True)
     progress = AnyTrait(None, allow_none=True, help="Called with each Outcome.")
     warm = Instance(WarmProcess, allow_none=True)
     limits_config = Instance(GradingLimits, allow_none=True)
@@ -239,12 +266,171 @@ class FastAutograde(Autograde):
         self.warm_info: dict[str, Any] = {}
         self._executions: dict[str, NotebookResult] = {}
         self._expected_notebooks: dict[str, set[str]] = {}
+        self._cell_notes: list[str] = []  # RestoreAuthorCells' notes on the current submission
+
+    # Where the autograded folder is built, and when it counts ---------------------------
+    def _staging_step(self) -> str:
+        """Where a submission's autograded folder is built: a hidden sibling of the
+        autograded folder (hidden, so nbgrader's globs never list it; a sibling, so
+        moving a finished folder into place is one rename on the same file system)."""
+        head, tail = os.path.split(os.path.normpath(self.coursedir.autograded_directory))
+        return os.path.join(head, f".{tail}-in-progress")
+
+    @property
+    def _output_directory(self) -> str:
+        # Every nbgrader step writes into the folder under construction (its
+        # _format_dest); only _publish moves it to _final_dest.
+        return self._staging_step()
+
+    @property
+    def _input_directory(self) -> str:
+        if self._sanitizing:
+            return self.coursedir.submitted_directory
+        return self._staging_step()
+
+    def _final_dest(self, assignment_id: str, student_id: str) -> str:
+        """The autograded folder nbgrader, Formgrader and feedback read."""
+        return os.path.normpath(
+            self.coursedir.format_path(
+                self.coursedir.autograded_directory, student_id, assignment_id
+            )
+        )
+
+    def init_destination(self, assignment_id: str, student_id: str) -> bool:
+        """nbgrader's decision to grade a submission or skip it, where "already
+        autograded" means complete (see _complete). Unlike nbgrader, nothing of a
+        previous grading is removed here: the new folder replaces it once complete."""
+        self._discard_staged(assignment_id, student_id)  # what a killed run left
+        excluded = self.coursedir.student_id_exclude
+        if excluded and student_id in excluded.split(","):
+            return False
+        final = self._final_dest(assignment_id, student_id)
+        if not self._complete(assignment_id, student_id, final) or self.force:
+            return True
+        new = self.coursedir.get_existing_timestamp(self._format_source(assignment_id, student_id))
+        old = self.coursedir.get_existing_timestamp(final)
+        if new is not None and old is not None and new > old:
+            self.log.warning("Updating existing assignment: %s", final)
+            return True
+        self.log.info("Skipping existing assignment: %s", final)
+        return False
+
+    def _complete(self, assignment_id: str, student_id: str, final: str) -> bool:
+        """Whether a submission's grading is whole: each notebook being graded is in
+        the autograded folder and readable, and every test cell of it has a score.
+
+        Folders this grader moves into place always are; a folder left by a grader
+        killed mid-notebook (stock nbgrader, an older CareerLab) or cut short by a
+        power loss may not be, and is then graded again."""
+        if not os.path.isdir(final):
+            return False
+        try:
+            known = self._assignment_notebooks(assignment_id)
+        except MissingEntry:
+            return False
+        names = [n for n in (Path(nb).stem for nb in self.notebooks) if n in known]
+        for name in names:
+            try:
+                json.loads(Path(final, name + self.exporter.file_extension).read_bytes())
+            except (OSError, ValueError):
+                return False
+        if not names or not self._saves_scores():
+            return bool(names)
+        with BatchGradebook(self.coursedir.db_url, self.coursedir.course_id) as gradebook:
+            try:
+                submission = gradebook.find_submission(assignment_id, student_id)
+            except MissingEntry:
+                return False
+            notebooks = {nb.name: nb for nb in submission.notebooks}
+            for name in names:
+                if name not in notebooks:
+                    return False
+                manual = {cell.name for cell in notebooks[name].notebook.solution_cells}
+                for grade in notebooks[name].grades:
+                    # A test cell always gets an auto_score; a cell graded by hand never.
+                    if grade.auto_score is None and grade.cell_type == "code":
+                        if grade.name not in manual:
+                            return False
+        return True
+
+    def _saves_scores(self) -> bool:
+        for pp in self.autograde_preprocessors:
+            cls = import_item(pp) if isinstance(pp, str) else pp
+            if isinstance(cls, type) and issubclass(cls, SaveAutoGrades):
+                return True
+        return False
+
+    def _assignment_notebooks(self, assignment_id: str) -> set[str]:
+        """The assignment's notebooks in the gradebook (read once per batch)."""
+        if assignment_id not in self._expected_notebooks:
+            with BatchGradebook(self.coursedir.db_url, self.coursedir.course_id) as gradebook:
+                self._expected_notebooks[assignment_id] = {
+                    nb.name for nb in gradebook.find_assignment(assignment_id).notebooks
+                }
+        return self._expected_notebooks[assignment_id]
+
+    def _discard_staged(self, assignment_id: str, student_id: str) -> None:
+        staged = self._format_dest(assignment_id, student_id)
+        for path in (staged, staged + REPLACED_SUFFIX):
+            if os.path.lexists(path):
+                self.log.warning("Removing an unfinished autograded folder: %s", path)
+                utils.rmtree(path)
+                self._remove_empty_parents(path)
+
+    def _seed_staged(self, assignment_id: str, student_id: str) -> None:
+        """When only some notebooks are graded (--notebook), the new ones are built
+        beside a copy of the autograded folder's other files, which nbgrader's
+        kernel would find there (files earlier notebooks wrote)."""
+        final = self._final_dest(assignment_id, student_id)
+        if self.coursedir.notebook_id != "*" and os.path.isdir(final):
+            shutil.copytree(
+                final,
+                self._format_dest(assignment_id, student_id),
+                symlinks=True,
+                ignore=shutil.ignore_patterns("*.ipynb"),
+            )
+
+    def _publish(self, assignment_id: str, student_id: str) -> None:
+        """Move a finished folder into place: the step that makes it count as graded.
+
+        Its scores are committed before this, so a folder in place always has
+        them; a crash between the two leaves scores without a folder, which the
+        next run grades again, overwriting them with the same values."""
+        staged = self._format_dest(assignment_id, student_id)
+        final = self._final_dest(assignment_id, student_id)
+        os.makedirs(os.path.dirname(final), exist_ok=True)
+        if self.coursedir.notebook_id == "*":
+            replaced = staged + REPLACED_SUFFIX
+            if os.path.lexists(final):
+                os.rename(final, replaced)
+            os.rename(staged, final)
+            if os.path.lexists(replaced):
+                utils.rmtree(replaced)
+        else:
+            files = [p for p in Path(staged).rglob("*") if p.is_file() or p.is_symlink()]
+            # Notebooks last: a notebook in place is what counts as graded.
+            for path in sorted(files, key=lambda p: p.suffix == self.exporter.file_extension):
+                target = Path(final, path.relative_to(staged))
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, target)
+            utils.rmtree(staged)
+        self._remove_empty_parents(staged)
+
+    def _remove_empty_parents(self, staged: str) -> None:
+        top = os.path.normpath(self.coursedir.format_path(self._staging_step(), ".", "."))
+        folder = os.path.dirname(staged)
+        while folder.startswith(top):
+            try:
+                os.rmdir(folder)
+            except OSError:
+                return
+            folder = os.path.dirname(folder)
 
     # nbgrader's steps, with Execute swapped ---------------------------------------------
     def _init_preprocessors(self) -> None:
         self.exporter._preprocessors = []
         if self._sanitizing:
-            preprocessors = self.sanitize_preprocessors
+            preprocessors = with_author_cells(self.sanitize_preprocessors)
         else:
             preprocessors = self.autograde_preprocessors
         for pp in preprocessors:
@@ -263,6 +449,10 @@ class FastAutograde(Autograde):
             return SaveAutoGradesOnce
         return pp
 
+    def write_single_notebook(self, output: str, resources: dict[str, Any]) -> None:
+        self._cell_notes.extend(resources.get(AUTHOR_NOTES_KEY, []))
+        super().write_single_notebook(output, resources)
+
     def init_single_notebook_resources(self, notebook_filename: str) -> dict[str, Any]:
         resources = super().init_single_notebook_resources(notebook_filename)
         if not self._sanitizing:
@@ -280,21 +470,9 @@ class FastAutograde(Autograde):
         return limits
 
     def _handle_failure(self, assignment_id: str, student_id: str) -> None:
-        """nbgrader's own clean-up after a submission it could not grade."""
-        dest = os.path.normpath(self._format_dest(assignment_id, student_id))
-        if self.coursedir.notebook_id == "*":
-            if os.path.exists(dest):
-                self.log.warning("Removing failed assignment: %s", dest)
-                utils.rmtree(dest)
-        else:
-            for notebook in self.notebooks:
-                name = (
-                    os.path.splitext(os.path.basename(notebook))[0] + self.exporter.file_extension
-                )
-                path = os.path.join(dest, name)
-                if os.path.exists(path):
-                    self.log.warning("Removing failed notebook: %s", path)
-                    utils.remove(path)
+        """After a submission that could not be graded: its unfinished folder goes (as
+        nbgrader removes its output); a previous grading stays as it was."""
+        self._discard_staged(assignment_id, student_id)
 
     # Running the batch --------------------------------------------------------------------
     def _start_warm(self) -> WarmProcess:
@@ -302,6 +480,7 @@ class FastAutograde(Autograde):
             preload=list(self.preload),
             protected=[self.coursedir.root],
             traceback_mode=self.traceback_mode,
+            account=self.account,
         )
 
     def _warm_for_next_job(self) -> WarmProcess:
@@ -417,16 +596,25 @@ class FastAutograde(Autograde):
         assignment_id, student_id = self._ids(assignment_dir)
         self.notebooks = sorted(self.assignments[assignment_dir])
         outcome = Outcome(student_id, assignment_id, "failed")
+        if not course.is_student_id(student_id):  # never into the gradebook or a page
+            outcome.reason = "bad-student-id"
+            outcome.detail = f"{FAILURES['bad-student-id']} ({course.STUDENT_ID_RULE})"
+            self._record(outcome)
+            return None
         try:
             if not self.init_destination(assignment_id, student_id):
                 outcome.status, outcome.reason = "skipped", "already-autograded"
                 outcome.detail = "Already autograded; use --force to grade it again."
                 self._record(outcome)
                 return None
+            # Before anything copies or opens the submission (init_assignment copies it).
+            check_submission(assignment_dir, SizeLimits.of(self.coursedir))
+            self._seed_staged(assignment_id, student_id)
             self.run_pre_convert_hook()
             self.init_assignment(assignment_id, student_id)
             notebooks = list(self.notebooks)
             sanitized = []
+            self._cell_notes = []
             for notebook in notebooks:
                 self._sanitizing = True
                 self._init_preprocessors()
@@ -435,6 +623,7 @@ class FastAutograde(Autograde):
                     os.path.join(self.writer.build_directory, os.path.basename(notebook))
                 )
             notes = self._submission_notes(assignment_id, student_id, notebooks)
+            notes += [Note("cell-metadata", text) for text in self._cell_notes]
             job = (
                 self._job(assignment_id, student_id, notebooks, sanitized, limits)
                 if execute
@@ -450,6 +639,8 @@ class FastAutograde(Autograde):
             # nbgrader stops the whole run for these, and so does this.
             self._handle_failure(assignment_id, student_id)
             raise
+        except UnsafeSubmission as problem:
+            outcome.reason, outcome.detail = problem.reason, problem.detail
         except NOTEBOOK_READ_ERRORS as error:
             outcome.reason = "invalid-notebook"
             outcome.detail = (
@@ -468,12 +659,7 @@ class FastAutograde(Autograde):
         self, assignment_id: str, student_id: str, notebooks: list[str]
     ) -> list[Note]:
         notes = []
-        if assignment_id not in self._expected_notebooks:
-            with BatchGradebook(self.coursedir.db_url, self.coursedir.course_id) as gradebook:
-                self._expected_notebooks[assignment_id] = {
-                    nb.name for nb in gradebook.find_assignment(assignment_id).notebooks
-                }
-        expected = self._expected_notebooks[assignment_id]
+        expected = self._assignment_notebooks(assignment_id)
         submitted = {os.path.splitext(os.path.basename(nb))[0] for nb in notebooks}
         for missing in sorted(expected - submitted):
             notes.append(Note("missing-notebook", f"{missing}.ipynb was not submitted."))
@@ -539,20 +725,24 @@ class FastAutograde(Autograde):
                 self._handle_failure(assignment_id, student_id)
             else:
                 runs = {run.name: run for run in result.notebooks}
-                for path in prepared.sanitized:
-                    name = os.path.splitext(os.path.basename(path))[0]
-                    self._executions[path] = runs.get(name)
-                    self._sanitizing = False
-                    self._init_preprocessors()
-                    try:
-                        with utils.setenv(NBGRADER_EXECUTION="autograde"):
-                            BaseConverter.convert_single_notebook(self, path)
-                    finally:
-                        self._sanitizing = True
-                        self._executions.pop(path, None)
+                # All the submission's scores in one commit, and only then its folder
+                # in place (after the post-convert hook, which writes to the gradebook).
+                with one_transaction(self.coursedir.db_url, self.coursedir.course_id):
+                    for path in prepared.sanitized:
+                        name = os.path.splitext(os.path.basename(path))[0]
+                        self._executions[path] = runs.get(name)
+                        self._sanitizing = False
+                        self._init_preprocessors()
+                        try:
+                            with utils.setenv(NBGRADER_EXECUTION="autograde"):
+                                BaseConverter.convert_single_notebook(self, path)
+                        finally:
+                            self._sanitizing = True
+                            self._executions.pop(path, None)
                 self._write_files(assignment_id, student_id, result)
                 self.set_permissions(assignment_id, student_id)
                 self.run_post_convert_hook()
+                self._publish(assignment_id, student_id)
         except (sqlalchemy.exc.OperationalError, KeyboardInterrupt):
             self._handle_failure(assignment_id, student_id)
             raise

@@ -9,7 +9,7 @@ time. Inside ``shared_engine()``, those same calls get a Gradebook that
 reuses one engine per database: the same sessions, queries, commits and
 course check, so the gradebook ends up exactly as nbgrader's steps leave it.
 
-Two more savings, neither of which changes what is written:
+More savings, none of which changes what is written:
 
 - The assignment's source cells (what OverwriteCells restores every locked
   cell from) are the same for every student and nothing in autograde changes
@@ -17,6 +17,10 @@ Two more savings, neither of which changes what is written:
 - nbgrader's SaveAutoGrades commits once per cell (thousands of disk syncs for
   a class); ``SaveAutoGradesOnce`` writes the same rows and commits once per
   notebook, which also means a notebook's scores land all together or not at all.
+- Inside ``one_transaction()`` (a submission's record step), every Gradebook
+  shares one session and nothing commits until the block ends: the scores of
+  all the submission's notebooks and its late penalty land together or, if the
+  grader stops or is killed, not at all (SQLite rolls the rest back).
 """
 
 from __future__ import annotations
@@ -49,6 +53,10 @@ NBGRADER_MODULES = (
 # Set while SaveAutoGradesOnce runs: a commit then only flushes, and the
 # gradebook commits once when its ``with`` block ends without an error.
 _ONE_TRANSACTION = contextvars.ContextVar("careerlab_one_transaction", default=False)
+# Set inside one_transaction(): the session every BatchGradebook then uses.
+_SHARED_SESSION: contextvars.ContextVar[scoped_session | None] = contextvars.ContextVar(
+    "careerlab_shared_session", default=None
+)
 
 
 class _BatchSession(Session):
@@ -87,8 +95,9 @@ class BatchGradebook(Gradebook):
             self.engines[db_url] = self.engine
             self.db.remove()
         self.engine = self.engines[db_url]
-        # The rest of nbgrader's __init__, on the shared engine.
-        self.db = scoped_session(
+        # The rest of nbgrader's __init__, on the shared engine (and, inside
+        # one_transaction(), in its session).
+        self.db = _SHARED_SESSION.get() or scoped_session(
             sessionmaker(autoflush=True, bind=self.engine, future=True, class_=_BatchSession)
         )
         self.check_course(course_id=course_id)
@@ -108,6 +117,8 @@ class BatchGradebook(Gradebook):
         return self.source_cells[key]
 
     def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+        if self.db is _SHARED_SESSION.get():
+            return  # one_transaction() commits or rolls back, once
         try:
             session = self.db()
             if exc_type is None and session.held:
@@ -117,7 +128,9 @@ class BatchGradebook(Gradebook):
 
     def close(self) -> None:
         # The session goes (its connection back to the pool); the engine stays.
-        self.db.remove()
+        # one_transaction()'s session stays open until its block ends.
+        if self.db is not _SHARED_SESSION.get():
+            self.db.remove()
 
 
 class SaveAutoGradesOnce(SaveAutoGrades):
@@ -129,6 +142,30 @@ class SaveAutoGradesOnce(SaveAutoGrades):
             return super().preprocess(nb, resources)
         finally:
             _ONE_TRANSACTION.reset(token)
+
+
+@contextmanager
+def one_transaction(db_url: str, course_id: str) -> Iterator[None]:
+    """Every gradebook write inside lands in one commit at the end, or none does.
+
+    nbgrader's steps still call ``commit()``; inside, that only sends the rows
+    to the database (so later queries see them), and the block's end commits
+    them all. An error rolls them all back; a killed process leaves SQLite's
+    journal, which rolls them back when the gradebook is next opened."""
+    gradebook = BatchGradebook(db_url, course_id)
+    session = gradebook.db()
+    shared = _SHARED_SESSION.set(gradebook.db)
+    held = _ONE_TRANSACTION.set(True)
+    try:
+        yield
+        Session.commit(session)
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        _ONE_TRANSACTION.reset(held)
+        _SHARED_SESSION.reset(shared)
+        gradebook.db.remove()
 
 
 @contextmanager

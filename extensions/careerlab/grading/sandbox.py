@@ -4,12 +4,20 @@
   core dumps.
 - Its own session, so the grader can kill it together with anything it starts.
 - Landlock (Linux 5.13+, no privileges needed): from then on the process may
-  read only the Python installation and system folders, and write only its
-  private folder. The course (gradebook, other submissions, hidden tests,
-  solutions) is out of reach; where the kernel supports it, TCP connections and
-  signals to processes outside the sandbox are refused too. Where Landlock is
-  missing the limits still apply, and the report says the files were not
-  fenced off.
+  read only the Python installation, a short list of named system files, and
+  its own ``/proc/<pid>``, and write only its private folder. The course
+  (gradebook, other submissions, hidden tests, solutions), other processes'
+  ``/proc`` entries (environment, command line), ``/etc/shadow`` and home
+  folders are out of reach; where the kernel supports it, TCP connections and
+  signals to processes outside the sandbox are refused too.
+- seccomp: ``socket()`` (every family: UDP, TCP, Unix, netlink, raw) and
+  ``io_uring_setup()`` fail with EPERM. The process keeps only the socket to the
+  grader it was given.
+- When the grader runs as root: the process becomes an unprivileged account
+  (``nobody`` by default) once its private folder is handed over to it.
+
+``confine`` applies all of it and says what applied and what did not (and why),
+for the report's ``sandbox`` column.
 """
 
 from __future__ import annotations
@@ -18,8 +26,11 @@ import ctypes
 import os
 import re
 import resource
+import stat
+import struct
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 # Environment variables the student's code must not see: secrets of the grading
@@ -93,6 +104,31 @@ def landlock_abi() -> int:
     return max(int(version), 0)
 
 
+# What Python, numpy, pandas, matplotlib and programs a cell runs (``!ls``) read
+# outside the folders above (measured with strace on the CareerLab workbooks).
+# Not /etc wholesale (shadow, the machine's keys), not /proc wholesale (every
+# process's environment and command line), no home folders.
+SYSTEM_FILES = (
+    "/etc/localtime",
+    "/etc/timezone",
+    "/etc/matplotlibrc",
+    "/etc/fonts",
+    "/etc/mime.types",
+    "/etc/passwd",  # user names (ls -l, getpass.getuser); the hashes are in shadow
+    "/etc/group",
+    "/etc/nsswitch.conf",
+    "/etc/ld.so.cache",
+    "/etc/locale.alias",
+    "/proc/cpuinfo",
+    "/proc/meminfo",
+    "/proc/stat",
+    "/proc/filesystems",
+    "/sys/devices/system/cpu",
+    "/sys/fs/cgroup/cpu.max",
+    "/sys/fs/cgroup/cpu",
+)
+
+
 def readable_paths(protected: Iterable[Path]) -> list[str]:
     """Folders a submission may read: Python, its packages and the system's own.
 
@@ -109,10 +145,8 @@ def readable_paths(protected: Iterable[Path]) -> list[str]:
         "/lib64",
         "/bin",
         "/sbin",
-        "/etc",
         "/opt",
-        "/proc",
-        "/sys",
+        *SYSTEM_FILES,
     }
     candidates.update(p for p in sys.path if p)
     # Packages installed in editable mode live outside sys.path entries.
@@ -136,6 +170,9 @@ def readable_paths(protected: Iterable[Path]) -> list[str]:
             continue
         allowed.append(str(path))
     return allowed
+
+
+_PINNED: list[int] = []
 
 
 def restrict_files(abi: int, readable: Iterable[str], writable: Iterable[str]) -> None:
@@ -164,7 +201,16 @@ def restrict_files(abi: int, readable: Iterable[str], writable: Iterable[str]) -
                 rule = _PathBeneathAttr(allowed_access=access & rights, parent_fd=fd)
                 if libc.syscall(_ADD_RULE, ruleset, _RULE_PATH_BENEATH, ctypes.byref(rule), 0):
                     raise OSError(ctypes.get_errno(), f"landlock_add_rule failed for {path}")
-            finally:
+            except BaseException:
+                os.close(fd)
+                raise
+            # A rule holds the inode, but /proc makes a new inode for /proc/<pid>
+            # whenever its dentry was evicted (memory pressure), and the rule
+            # would stop matching: measured with drop_caches. An open descriptor
+            # keeps the dentry, so the process keeps its own /proc.
+            if path == "/proc" or path.startswith("/proc/"):
+                _PINNED.append(fd)
+            else:
                 os.close(fd)
 
         for path in readable:
@@ -240,3 +286,246 @@ def clean_environment() -> None:
     for name in list(os.environ):
         if SECRET_ENV.search(name):
             del os.environ[name]
+
+
+# --- The warm process's environment ---------------------------------------------------
+# The only variables the warm process starts with. /proc/<pid>/environ shows a
+# process's environment as it was when it started, whatever is deleted from
+# os.environ later, so secrets must never be in it to begin with.
+_KEPT_ENV = re.compile(
+    r"^(PATH|LANG|LANGUAGE|LC_[A-Z]+|TZ|TERM|PYTHONPATH|MPLBACKEND|MPLCONFIGDIR)$"
+)
+
+
+def warm_environment(environ: Mapping[str, str], home: str) -> dict[str, str]:
+    """The environment to start the warm process with: what Python and matplotlib
+    need, HOME pointing to an empty folder, and nothing else of the grader's."""
+    env = {k: v for k, v in environ.items() if _KEPT_ENV.match(k) and not SECRET_ENV.search(k)}
+    env.setdefault("PATH", os.defpath)
+    env["HOME"] = home
+    return env
+
+
+# --- Everything together ----------------------------------------------------------------
+@dataclass
+class Confinement:
+    """How each child fences itself in; worked out once, in the warm process."""
+
+    readable: list[str]
+    landlock: int
+    uid: int | None = None  # the account to become when running as root
+    gid: int | None = None
+    no_drop: str = ""  # why there is none
+
+
+def plan(readable: list[str], account: str) -> Confinement:
+    """The confinement for this machine, run as this process's user."""
+    confinement = Confinement(readable=readable, landlock=landlock_abi())
+    if os.geteuid() != 0:
+        confinement.no_drop = "the grader is not root"
+    elif not account:
+        confinement.no_drop = "no account configured"
+    else:
+        import pwd
+
+        try:
+            entry = pwd.getpwnam(account)
+        except KeyError:
+            confinement.no_drop = f"no account named {account!r}"
+        else:
+            if entry.pw_uid == 0:
+                confinement.no_drop = f"{account!r} is root"
+            else:
+                confinement.uid, confinement.gid = entry.pw_uid, entry.pw_gid
+    return confinement
+
+
+def confine(confinement: Confinement, root: Path) -> str:
+    """Fence this (forked) process in, writing only under ``root``; says what applied."""
+    applied: list[str] = []
+    uid, gid = confinement.uid, confinement.gid
+    no_drop = confinement.no_drop
+    if uid is not None and gid is not None:
+        try:
+            expose([*confinement.readable, str(root)], uid, gid)
+            hand_over(root, uid, gid)
+        except OSError as error:
+            no_drop, uid = f"cannot prepare its files: {error}", None
+    abi = confinement.landlock
+    if abi:
+        own_proc = f"/proc/{os.getpid()}"
+        try:
+            restrict_files(abi, [*confinement.readable, own_proc], [str(root)])
+            applied += [f"landlock-v{abi}", "proc=own"]
+        except OSError as error:
+            applied.append(f"no landlock ({error})")
+    else:
+        applied.append("no landlock (the kernel has none)")
+    try:
+        refuse_sockets()
+        applied.append("seccomp-sockets")
+    except OSError as error:
+        applied.append(f"no seccomp ({error})")
+    if uid is not None and gid is not None:
+        become(uid, gid)
+        applied.append(f"uid={uid}")
+    else:
+        applied.append(f"uid={os.geteuid()} (not dropped: {no_drop})")
+    return ", ".join(applied)
+
+
+# --- An unprivileged account ------------------------------------------------------------
+_CLONE_NEWNS = 0x00020000
+_MS_NOSUID, _MS_NODEV, _MS_REC, _MS_PRIVATE = 2, 4, 1 << 14, 1 << 18
+_OPEN_TREE, _MOVE_MOUNT = 428, 429  # the same number on x86_64 and aarch64
+_OPEN_TREE_CLONE, _AT_RECURSIVE, _MOVE_MOUNT_F_EMPTY_PATH = 1, 0x8000, 4
+_AT_FDCWD = -100
+
+
+def _can_pass(path: Path, uid: int, gid: int) -> bool:
+    info = os.stat(path)
+    if info.st_uid == uid:
+        return bool(info.st_mode & stat.S_IXUSR)
+    if info.st_gid == gid:
+        return bool(info.st_mode & stat.S_IXGRP)
+    return bool(info.st_mode & stat.S_IXOTH)
+
+
+def _closed_ancestor(path: str, uid: int, gid: int) -> Path | None:
+    for parent in reversed(Path(path).parents):
+        if not _can_pass(parent, uid, gid):
+            return parent
+    return None
+
+
+def expose(paths: Iterable[str], uid: int, gid: int) -> list[str]:
+    """Make ``paths`` reachable for ``uid`` without opening anything else to it.
+
+    Python is often installed where only root may pass (pyenv under /root, 0700).
+    In a private mount namespace, each such folder is covered with an empty
+    tmpfs into which only the paths the process needs are bound back at the same
+    place; the rest of it (root's home) is not there at all. Returns the folders
+    covered.
+    """
+    covers: dict[Path, list[str]] = {}
+    for path in sorted(set(paths)):
+        closed = _closed_ancestor(path, uid, gid)
+        if closed is not None:
+            covers.setdefault(closed, []).append(path)
+    if not covers:
+        return []
+    libc = _libc()
+
+    def check(result: int, what: str) -> int:
+        if result < 0:
+            raise OSError(ctypes.get_errno(), f"{what} failed")
+        return result
+
+    check(libc.unshare(_CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+    check(libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None), "mount(private)")
+    for folder, needed in covers.items():
+        # Only the outermost paths: the rest come with them.
+        needed = [p for p in needed if not any(Path(q) in Path(p).parents for q in needed)]
+        trees = []
+        for path in needed:
+            flags = _OPEN_TREE_CLONE | _AT_RECURSIVE | os.O_CLOEXEC
+            trees.append(
+                (
+                    path,
+                    check(libc.syscall(_OPEN_TREE, _AT_FDCWD, path.encode(), flags), "open_tree"),
+                )
+            )
+        check(
+            libc.mount(
+                b"tmpfs", str(folder).encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, b"mode=0755"
+            ),
+            f"mount(tmpfs on {folder})",
+        )
+        for path, tree in trees:
+            target = Path(path)
+            for parent in reversed(target.parents):
+                if folder in parent.parents:
+                    parent.mkdir(mode=0o755, exist_ok=True)
+            if os.path.isdir(f"/proc/self/fd/{tree}"):
+                target.mkdir(mode=0o755, exist_ok=True)
+            else:
+                target.touch(mode=0o644, exist_ok=True)
+            flags = _MOVE_MOUNT_F_EMPTY_PATH
+            check(
+                libc.syscall(_MOVE_MOUNT, tree, b"", _AT_FDCWD, path.encode(), flags),
+                f"move_mount({path})",
+            )
+            os.close(tree)
+    return [str(folder) for folder in covers]
+
+
+def hand_over(root: Path, uid: int, gid: int) -> None:
+    """Give the private folder to ``uid``, never following a link.
+
+    An earlier notebook of the same submission ran here as ``uid`` and may have
+    left links (or a process that swaps folders for links): fwalk and
+    fchownat(AT_SYMLINK_NOFOLLOW) work on what is there, and a file with other
+    hard links (it could be anyone's) is left alone.
+    """
+    os.chown(root, uid, gid, follow_symlinks=False)
+    for _, folders, files, folder_fd in os.fwalk(root, follow_symlinks=False):
+        for name in folders + files:
+            info = os.stat(name, dir_fd=folder_fd, follow_symlinks=False)
+            if stat.S_ISREG(info.st_mode) and info.st_nlink > 1:
+                continue
+            os.chown(name, uid, gid, dir_fd=folder_fd, follow_symlinks=False)
+
+
+def become(uid: int, gid: int) -> None:
+    """Drop root for good: no groups, and real, effective and saved ids all ``uid``."""
+    os.setgroups([])
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)
+    if os.getresuid() != (uid, uid, uid) or os.getresgid() != (gid, gid, gid):
+        raise OSError("the account change did not take")
+
+
+# --- seccomp: no new sockets ----------------------------------------------------------
+_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 22, 2
+_RET_ALLOW, _RET_EPERM = 0x7FFF0000, 0x00050000 | 1
+_LD_ABS_W, _JEQ_K, _JGE_K, _RET_K = 0x20, 0x15, 0x35, 0x06
+_IO_URING_SETUP = 425
+# machine: (AUDIT_ARCH_*, socket's number, has the x32 ABI)
+_ARCHES = {"x86_64": (0xC000003E, 41, True), "aarch64": (0xC00000B7, 198, False)}
+
+
+def _filter(arch: int, socket_nr: int, x32: bool) -> bytes:
+    """A BPF program: socket() and io_uring_setup() fail with EPERM (never a kill:
+    a refused socket is the cell's error), and so does every call made through
+    another architecture's entry (32-bit int 0x80, x32), where the numbers differ."""
+    checks = [(_JGE_K, 0x40000000)] if x32 else []  # x32 numbers have bit 30 set
+    checks += [(_JEQ_K, socket_nr), (_JEQ_K, _IO_URING_SETUP)]
+    deny = 3 + len(checks) + 1  # index of the EPERM return, after the ALLOW one
+    program = [
+        (_LD_ABS_W, 0, 0, 4),  # seccomp_data.arch
+        (_JEQ_K, 0, deny - 2, arch),  # jumps count from the next instruction
+        (_LD_ABS_W, 0, 0, 0),  # seccomp_data.nr
+    ]
+    for op, value in checks:
+        program.append((op, deny - len(program) - 1, 0, value))
+    program += [(_RET_K, 0, 0, _RET_ALLOW), (_RET_K, 0, 0, _RET_EPERM)]
+    return b"".join(struct.pack("=HBBI", *instruction) for instruction in program)
+
+
+def refuse_sockets() -> None:
+    """Install the seccomp filter: from now on this process and its children open no socket."""
+    machine = os.uname().machine
+    if not sys.platform.startswith("linux") or machine not in _ARCHES:
+        raise OSError(f"not on {sys.platform}/{machine}")
+    code = _filter(*_ARCHES[machine])
+    buffer = ctypes.create_string_buffer(code, len(code))
+
+    class _Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    program = _Program(len(code) // 8, ctypes.cast(buffer, ctypes.c_void_p))
+    libc = _libc()
+    if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0):
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
+    if libc.prctl(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(program), 0, 0):
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP) failed")

@@ -472,6 +472,26 @@ def create_shell(traceback_mode: str = "Plain") -> GradingShell:
     return shell
 
 
+def can_go_on() -> bool:
+    """Whether this process still has room to work after a MemoryError: the notebook's
+    garbage is collected, then a block the size of the grader's reserve must still fit
+    under the memory limit. A notebook that filled the limit (a loop that keeps
+    allocating) leaves no such room; one impossible allocation leaves all of it."""
+    import mmap
+
+    from careerlab.grading.sandbox import MEMORY_RESERVE
+
+    gc.collect()
+    try:
+        # An anonymous mapping takes address space (what the limit counts) without
+        # touching a page, so the probe costs nothing.
+        probe = mmap.mmap(-1, MEMORY_RESERVE)
+    except (MemoryError, OSError):
+        return False
+    probe.close()
+    return True
+
+
 class CellRunner:
     """Runs one notebook's cells in this (forked, sandboxed) process."""
 
@@ -563,6 +583,10 @@ class CellRunner:
         stop = None
         if recorder.exceeded:
             stop = "output-limit"
+        elif shell.memory_error and can_go_on():
+            # One allocation that could never fit (bytearray(10**12)) failed and left
+            # nothing behind: that cell's error, as in a kernel; the notebook goes on.
+            shell.memory_error = False
         elif shell.memory_error:
             stop = "memory-limit"
             # The notebook is over: drop what it holds, so reporting has memory.
@@ -582,4 +606,33 @@ class CellRunner:
             "finished": now_iso(),
             "timed_out": self._timed_out,
             "stop": stop,
+        }
+
+    def report(self, index: int, request: Any, cell_timeout: float) -> dict[str, Any]:
+        """A CareerLab test cell, which the grader judges itself: report what the student
+        recorded (careerlab.grading.keys). It counts as a run cell, as the test would."""
+        from careerlab.grading.keys import report_answers
+
+        shell = self.shell
+        started = now_iso()
+        self._timed_out = False
+        previous = signal.signal(signal.SIGALRM, self._on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, cell_timeout)
+        try:
+            report = _jsonable(report_answers(shell.user_ns, dict(request)))
+        except BaseException as error:  # the student's code broke or stalled the report
+            report = {"error": [type(error).__name__, safe_str(error)[:500]]}
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+        shell.execution_count += 1
+        return {
+            "index": index,
+            "execution_count": shell.execution_count - 1,
+            "outputs": [],
+            "report": report,
+            "started": started,
+            "finished": now_iso(),
+            "timed_out": False,
+            "stop": None,
         }

@@ -34,8 +34,16 @@ from careerlab.grading.child import (
     receive_message,
     send_message,
 )
+from careerlab.grading.keys import (
+    DeclaredCheck,
+    declared_checks,
+    judged_outputs,
+    report_request,
+    shown_kinds,
+)
 from careerlab.grading.limits import Limits
 from careerlab.grading.warm import WarmProcess, WarmProcessError
+from careerlab.sanitize import output_metadata
 
 # Reasons a submission fails; docs/grading.md explains each to teachers.
 FAILURES = {
@@ -47,6 +55,9 @@ FAILURES = {
     "crashed": "The notebook's Python process ended unexpectedly.",
     "invalid-notebook": "A submitted notebook is not a notebook file nbgrader can read.",
     "grader-error": "The grader itself could not finish this submission.",
+    "bad-student-id": "The submission's folder name is not a valid student id; not graded.",
+    "unsafe-file": "The submission holds a link or special file; it was not opened or graded.",
+    "too-large": "The submission is over nbgrader's size limits; it was not copied or graded.",
 }
 # Notes on a submission that was graded all the same.
 NOTES = {
@@ -55,6 +66,8 @@ NOTES = {
     "answers-file": "The student's answers file has problems; the notebook shows them.",
     "missing-notebook": "A notebook of the assignment was not submitted; its tests score zero.",
     "files-limit": "The notebook wrote more files than the grader keeps; the rest were dropped.",
+    "cell-metadata": "The student changed locked or test cells (or tags that change what runs); "
+    "they were graded as the author wrote them.",
 }
 _MIME_TEXT_SUFFIXES = ("json",)
 
@@ -194,7 +207,11 @@ def _output(raw: Any) -> dict[str, Any]:
         metadata = raw.get("metadata") or {}
         if not isinstance(metadata, dict):
             raise _BadOutput("metadata must be a mapping")
-        output = {"output_type": kind, "data": _bundle(raw.get("data")), "metadata": metadata}
+        output = {
+            "output_type": kind,
+            "data": _bundle(raw.get("data")),
+            "metadata": output_metadata(metadata),  # careerlab.sanitize: markup in sizes
+        }
         if kind == "execute_result":
             count = raw.get("execution_count")
             if count is not None and (not isinstance(count, int) or isinstance(count, bool)):
@@ -249,6 +266,13 @@ def _code_cells(notebook: dict[str, Any]) -> list[tuple[int, str]]:
             continue
         cells.append((index, source))
     return cells
+
+
+def _declared_test(notebook: dict[str, Any], index: int, source: str) -> list[DeclaredCheck] | None:
+    """The ``wb.grade`` checks of a test cell, judged here rather than in the student's
+    process (careerlab.grading.keys); None for any other cell."""
+    meta = notebook["cells"][index].get("metadata", {}).get("nbgrader", {})
+    return declared_checks(source) if meta.get("grade") else None
 
 
 def _describe_exit(status: int | None) -> str:
@@ -329,7 +353,9 @@ def run_notebook(
         except (EOFError, OSError, ProtocolError):
             ended("Before the first cell")
             return result, notes
+        kinds = shown_kinds(job.notebook)
         for index, source in _code_cells(job.notebook):
+            checks = _declared_test(job.notebook, index, source)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 fail(
@@ -339,7 +365,10 @@ def run_notebook(
                 break
             wait = min(limits.cell_timeout + limits.kill_grace, remaining)
             try:
-                send_message(sock, {"cell": index, "source": source})
+                if checks:  # the key stays here: only where to look is sent
+                    send_message(sock, {"cell": index, "report": report_request(checks)})
+                else:
+                    send_message(sock, {"cell": index, "source": source})
                 message = _receive(sock, wait, max_bytes)
             except TimeoutError:
                 if wait >= remaining:
@@ -366,6 +395,8 @@ def run_notebook(
                 fail("crashed", f"While running cell {index}, the process sent no result.")
                 break
             cell = _cell(index, raw)
+            if checks:
+                cell.outputs = judged_outputs(checks, raw.get("report"), kinds)
             by_index[index] = cell
             result.cells.append(cell)
             # display(..., display_id=...).update() may change earlier cells.

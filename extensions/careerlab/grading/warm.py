@@ -20,15 +20,19 @@ import gc
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import warnings
 from pathlib import Path
 from typing import Any
+
+from careerlab.grading import sandbox
 
 # Imported by notebooks everywhere, and free of side effects a notebook could
 # notice. A course adds its own (CareerLab's jupyter_config.py adds careerlab's):
@@ -44,6 +48,7 @@ DEFAULT_PRELOAD = [
     "ipywidgets",
 ]
 _MAX_CONTROL = 65536
+_HOME_PREFIX = "careerlab-warm-home-"
 
 
 class WarmProcessError(RuntimeError):
@@ -84,8 +89,6 @@ def _threads() -> int:
 def main(argv: list[str]) -> int:
     settings = json.loads(argv[0])
     control = socket.socket(fileno=settings["fd"])
-    from careerlab.grading import sandbox
-
     sandbox.die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _prepare_environment()
@@ -100,12 +103,17 @@ def main(argv: list[str]) -> int:
     from careerlab.grading.shell import install_output_widget
 
     install_output_widget(shell)
+    # IPython and matplotlib have set themselves up in HOME; nothing needs it now,
+    # and the folder goes even if the grader is killed before it can remove it.
+    home = settings.get("home")
+    if home and Path(home).name.startswith(_HOME_PREFIX):
+        shutil.rmtree(home, ignore_errors=True)
     # The student's code sees this process's argv: nothing of the grader's settings.
     sys.argv = ["careerlab-grading"]
     from careerlab.grading import child
 
     readable = sandbox.readable_paths(Path(p) for p in settings.get("protected", []))
-    abi = sandbox.landlock_abi()
+    confinement = sandbox.plan(readable, settings.get("account", ""))
     # Objects that exist now are shared by every child; freezing them keeps the
     # garbage collector from touching (and so copying) their memory pages.
     gc.collect()
@@ -117,7 +125,7 @@ def main(argv: list[str]) -> int:
                 "pid": os.getpid(),
                 "loaded": loaded,
                 "failed": failed,
-                "landlock": abi,
+                "landlock": confinement.landlock,
                 "threads": _threads(),
                 "seconds": round(time.perf_counter() - started, 3),
             }
@@ -157,7 +165,7 @@ def main(argv: list[str]) -> int:
                         os.setsid()
                         sandbox.die_with_parent()
                         signal.signal(signal.SIGINT, signal.SIG_DFL)
-                        code = child.serve(socket.socket(fileno=fds[0]), shell, readable, abi)
+                        code = child.serve(socket.socket(fileno=fds[0]), shell, confinement)
                     finally:
                         os._exit(code)
                 os.close(fds[0])
@@ -193,6 +201,7 @@ class WarmProcess:
         protected: list[str] | None = None,
         traceback_mode: str = "Plain",
         start_timeout: float = 180.0,
+        account: str = "nobody",
     ) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         settings = {
@@ -200,13 +209,21 @@ class WarmProcess:
             "preload": DEFAULT_PRELOAD if preload is None else list(preload),
             "protected": [str(Path(p).resolve()) for p in protected or []],
             "traceback_mode": traceback_mode,
+            "account": account,
         }
+        # HOME is an empty folder of its own: IPython and matplotlib find a
+        # writable home, and nothing of the grader's is in it.
+        self._home = tempfile.mkdtemp(prefix=_HOME_PREFIX)
+        os.chmod(self._home, 0o755)
+        settings["home"] = self._home
         # -P: the working folder is not put on sys.path; the neutral cwd keeps
-        # the course out of anything relative.
+        # the course out of anything relative. The environment is built from
+        # nothing: every child's /proc/self/environ is this process's initial one.
         self.process = subprocess.Popen(
             [sys.executable, "-P", "-m", "careerlab.grading.warm", json.dumps(settings)],
             pass_fds=[theirs.fileno()],
             cwd="/",
+            env=sandbox.warm_environment(os.environ, self._home),
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
@@ -323,6 +340,7 @@ class WarmProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        shutil.rmtree(self._home, ignore_errors=True)
 
     def __enter__(self) -> WarmProcess:
         return self

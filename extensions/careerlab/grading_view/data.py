@@ -13,7 +13,6 @@ a secret from the teacher, who can switch names back on at any time.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,9 +36,8 @@ from careerlab.scoring import (
     record_level,
 )
 
-# Student ids come from nbgrader (login names; on JupyterHub sometimes e-mail
-# addresses). They are used in URLs and file paths, so only these are accepted.
-ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$")
+# Student ids follow careerlab.course's one rule (STUDENT_ID): they are used in URLs,
+# file paths and pages. Anonymous keys ("anon-" and hex digits) follow it too.
 ANONYMOUS_PREFIX = "anon-"
 MAX_COMMENT_CHARS = 10_000
 POINTS_TOLERANCE = 1e-6
@@ -83,8 +81,9 @@ def notebook_of(root: Path, assignment: str) -> str:
 
 
 def rubric_of(root: Path, assignment: str) -> Rubric:
-    if not ID.match(assignment):
-        raise GradingError("That project name is not valid.", 404)
+    # Only a project of this course: the name then never leaves workbooks/.
+    if assignment not in {folder.name for folder in course.assignments(root)}:
+        raise GradingError(f"There is no project '{assignment[:80]}'.", 404)
     try:
         return project_rubric(root, assignment)
     except (ScoringError, RubricError, KeyError) as error:
@@ -125,8 +124,8 @@ def _entries(ctx: Course, assignment: str, rubric: Rubric, anonymous: bool) -> l
     with Gradebook(ctx.db_url, course.COURSE_ID) as gradebook:
         for submission in gradebook.notebook_submissions(notebook, assignment):
             student = submission.student
-            if not ID.match(student.id):
-                continue  # cannot be addressed safely; formgrader still shows it
+            if not course.is_student_id(student.id):
+                continue  # in the gradebook from before the rule: cannot be shown safely
             levels = stored.get(student.id, {})
             auto_points = auto_max = 0.0
             manual: dict[str, float | None] = {}
@@ -177,7 +176,7 @@ def waiting_for_autograde(ctx: Course, assignment: str, graded: set[str]) -> lis
     return sorted(
         p.name
         for p in folder.iterdir()
-        if (p / assignment).is_dir() and p.name not in graded and ID.match(p.name)
+        if (p / assignment).is_dir() and p.name not in graded and course.is_student_id(p.name)
     )
 
 
@@ -242,8 +241,10 @@ def assignment_index(ctx: Course) -> list[dict[str, Any]]:
 def resolve(ctx: Course, assignment: str, key: str, anonymous: bool) -> tuple[list[Entry], int]:
     """The list (in the order shown) and the index of the submission ``key`` names."""
     rubric = rubric_of(ctx.root, assignment)
-    if not ID.match(key):
-        raise GradingError("That submission name is not valid.", 404)
+    try:
+        course.check_student_id(key)
+    except course.StudentIdError as error:
+        raise GradingError(str(error), 404) from None
     entries = _entries(ctx, assignment, rubric, anonymous)
     for index, entry in enumerate(entries):
         if key in (entry.key, entry.student):

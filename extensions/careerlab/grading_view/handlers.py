@@ -24,6 +24,8 @@ from careerlab.grading_view import data, page
 from careerlab.grading_view.render import RenderPool
 
 AUTH_RESOURCE = "careerlab-grading"
+# Far above anything the page sends (a comment is at most 10,000 characters).
+MAX_BODY_BYTES = 1_000_000
 T = TypeVar("T")
 # The page runs only its own script and style, from this server; student work is
 # escaped HTML and images as data: URLs. Added to Jupyter Server's own policy
@@ -159,10 +161,18 @@ class ApiHandler(APIHandler):
         self.reply({"message": str(error), **error.extra}, error.status)
 
     def body(self) -> Any:
+        """The request's JSON. Bad JSON, too large or nested too deep (json.loads then
+        raises RecursionError) is a 400 with a clear message, never a 500."""
+        raw = self.request.body or b"{}"
+        if len(raw) > MAX_BODY_BYTES:
+            raise data.GradingError(
+                f"The request is too large to be JSON this page sends ({len(raw):,} bytes)."
+            )
         try:
-            return json.loads(self.request.body or b"{}")
-        except ValueError:
-            raise data.GradingError("The request is not valid JSON.") from None
+            return json.loads(raw)
+        except (ValueError, RecursionError):
+            message = "The request is not valid JSON (or is nested too deeply)."
+            raise data.GradingError(message) from None
 
 
 class IndexApi(ApiHandler):
@@ -249,7 +259,9 @@ class BankItemApi(ApiHandler):
         self.finish()
 
 
-ID = r"([A-Za-z0-9][A-Za-z0-9._@+%-]{0,127})"
+# Any one path segment: data.py checks each name (careerlab.course's student-id rule, the
+# course's projects, the rubric's criteria) and answers 404 with a clear message.
+ID = r"([^/]+)"
 HANDLERS: list[tuple[str, type[web.RequestHandler]]] = [
     (r"careerlab/grade/?", IndexPage),
     (rf"careerlab/grade/{ID}/?", ListPage),

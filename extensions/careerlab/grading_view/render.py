@@ -60,29 +60,30 @@ def _student_code(root: Path, assignment: str, student: str, notebook: str) -> l
 
 def render_work(root: str, assignment: str, student: str, notebook: str) -> dict[str, Any]:
     """Runs in the helper process: every task with the student's answer, as escaped HTML."""
-    from careerlab.showcase import ShowcaseError, load_workbook
+    from careerlab.showcase import load_workbook, workbook_problems
 
     folder = Path(root)
     try:
+        code = _student_code(folder, assignment, student, notebook)
+    except Exception as error:  # a damaged notebook: the answers can still be shown
+        code, problems = [], [f"The student's code cannot be shown ({type(error).__name__})."]
+    else:
+        problems = []
+    try:
         workbook = load_workbook(folder, assignment, student, notebook, missing_ok=True)
-    except (ShowcaseError, OSError, ValueError) as error:
-        return {"tasks": [], "code": [], "problems": [f"The work cannot be shown: {error}"]}
+    except Exception as error:  # whatever the files hold, the page shows the rest and says why
+        problems.append(f"The answers cannot be shown: {error}")
+        return {"tasks": [], "code": code, "problems": problems}
     tasks = []
-    problems = list(workbook.loaded.problems)
+    problems += workbook_problems(workbook)
     for task in workbook.tasks.values():
         try:
-            html = task.render_html()
+            html = task.render_html()  # a value it cannot draw becomes a note in the html
         except Exception as error:  # one odd answer must not hide the rest of the work
             html = ""
             problems.append(f"Task '{task.id}' cannot be shown ({type(error).__name__}).")
-        if task.problem:
-            problems.append(task.problem)
         tasks.append({"id": task.id, "title": task.title, "kind": task.kind, "html": html})
-    return {
-        "tasks": tasks,
-        "code": _student_code(folder, assignment, student, notebook),
-        "problems": problems,
-    }
+    return {"tasks": tasks, "code": code, "problems": problems}
 
 
 def _stamp(root: Path, assignment: str, student: str, notebook: str) -> tuple[int, ...]:

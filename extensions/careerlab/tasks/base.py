@@ -40,6 +40,11 @@ def escape(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
+def state_title(state: dict[str, Any]) -> str:
+    """The task's title from ``check_state`` data, as text of a sane length."""
+    return str(state.get("title", "This task"))[:200]
+
+
 def status_html(text: str, *, problem: bool = False) -> str:
     """A status line read out by screen readers and marked with words, not colour alone."""
     css = "careerlab-status careerlab-problem" if problem else "careerlab-status"
@@ -127,6 +132,11 @@ class Task(ABC):
                 f"Task '{self.id}': your saved answer could not be used ({error}). "
                 "Please answer again."
             )
+        except Exception as error:  # a value no kind foresaw must not stop the workbook
+            self.problem = (
+                f"Task '{self.id}': your saved answer could not be used "
+                f"({type(error).__name__}). Please answer again."
+            )
 
     def save(self, value: Any, **extra: Any) -> bool:
         """Store a new answer now. Returns False (and says why) if it was not saved."""
@@ -174,17 +184,44 @@ class Task(ABC):
         tests and benchmarks; call after the view is built."""
 
     # Grading -------------------------------------------------------------------
-    @abstractmethod
     def check(self, key: Any) -> Check:
         """Compare the stored answer with a key. Never raises for any stored value."""
+        return self.judge(self.check_state(), key)
+
+    def check_state(self) -> dict[str, Any]:
+        """What judging the answer needs, as plain JSON data: the title and the stored
+        answer, and whatever a kind adds. ``careerlab autograde`` asks the student's
+        process for this and judges it in its own process, so answer keys never enter
+        the student's process (docs/security.md)."""
+        return {"title": self.title, "value": self.value}
+
+    @classmethod
+    @abstractmethod
+    def judge(cls, state: dict[str, Any], key: Any) -> Check:
+        """Compare an answer, given as ``check_state()`` data, with a key. The state may
+        come from a process the student tampered with: never trust its types (the
+        grader turns any exception here into a wrong answer)."""
 
     # Other views -----------------------------------------------------------------
     @abstractmethod
     def answer_html(self) -> str:
         """The answer as escaped HTML, without the task heading."""
 
+    def safe_answer_html(self) -> str:
+        """``answer_html``, or a note saying it cannot be shown: every view (grading page,
+        showcase, feedback) shows the rest of the work whatever one stored value holds."""
+        if self.value is None:
+            return NO_ANSWER_HTML
+        try:
+            return self.answer_html()
+        except Exception as error:
+            return (
+                '<p class="careerlab-problem" role="note"><em>This answer cannot be shown '
+                f"({escape(type(error).__name__)}); it is kept in the answers file.</em></p>"
+            )
+
     def render_html(self) -> str:
-        return answer_block(self, self.answer_html() if self.value is not None else NO_ANSWER_HTML)
+        return answer_block(self, self.safe_answer_html())
 
     def plain_answer(self) -> str:
         return "no answer" if self.value is None else str(self.value)

@@ -13,7 +13,7 @@ import pandas as pd
 from IPython.display import Image, clear_output, display
 
 from careerlab import charts
-from careerlab.tasks.base import AnswerError, Check, Task, escape, require_columns
+from careerlab.tasks.base import AnswerError, Check, Task, escape, require_columns, state_title
 
 MAX_TITLE = 100
 
@@ -128,14 +128,16 @@ class ChartTask(Task):
         shape = "Line chart" if design["kind"] == "line" else "Bar chart"
         return f"{shape} of {measure} by {category}. {rows}"
 
-    def check(self, key: ChartKey) -> Check:
-        if self.value is None:
-            return Check(False, f"{self.title}: no chart was made.")
-        if self.value["measure"] not in key.measures:
-            return Check(False, f"{self.title}: this measure does not support the question.")
-        if not self.value["title"]:
-            return Check(False, f"{self.title}: the chart needs a title.")
-        return Check(True, f"{self.title}: the chart shows a useful measure and has a title.")
+    @classmethod
+    def judge(cls, state: dict[str, Any], key: ChartKey) -> Check:
+        title, value = state_title(state), state.get("value")
+        if not isinstance(value, dict):
+            return Check(False, f"{title}: no chart was made.")
+        if value.get("measure") not in key.measures:
+            return Check(False, f"{title}: this measure does not support the question.")
+        if not value.get("title"):
+            return Check(False, f"{title}: the chart needs a title.")
+        return Check(True, f"{title}: the chart shows a useful measure and has a title.")
 
     def answer_html(self) -> str:
         url = charts.png_data_url(self.png(self.value))

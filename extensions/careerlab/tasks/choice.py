@@ -8,7 +8,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from careerlab.tasks.base import AnswerError, Check, Task, escape
+from careerlab.tasks.base import AnswerError, Check, Task, escape, state_title
 
 
 @dataclass(frozen=True)
@@ -60,12 +60,14 @@ class ChoiceTask(Task):
     def fill(self, response: str) -> None:
         self.input.value = response
 
-    def check(self, key: ChoiceKey) -> Check:
-        if self.value is None:
-            return Check(False, f"{self.title}: no choice was made.")
-        if self.value in key.accepted():
-            return Check(True, f"{self.title}: correct.")
-        return Check(False, f"{self.title}: that choice is not the best answer.")
+    @classmethod
+    def judge(cls, state: dict[str, Any], key: ChoiceKey) -> Check:
+        title, value = state_title(state), state.get("value")
+        if value is None:
+            return Check(False, f"{title}: no choice was made.")
+        if isinstance(value, str) and value in key.accepted():
+            return Check(True, f"{title}: correct.")
+        return Check(False, f"{title}: that choice is not the best answer.")
 
     def answer_html(self) -> str:
         return f"<p>{escape(self.options[self.value])}</p>"

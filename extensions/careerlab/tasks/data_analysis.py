@@ -13,7 +13,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from careerlab.tasks.base import AnswerError, Check, Task, escape, require_columns
+from careerlab.tasks.base import AnswerError, Check, Task, escape, require_columns, state_title
 from careerlab.tasks.short_text import normalise
 
 MAX_LABEL = 200
@@ -55,7 +55,10 @@ def plain_value(value: Any) -> float | str:
     if isinstance(value, bool):
         raise AnswerError("it is true/false, not a number or a name")
     if isinstance(value, (int, float)):
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:  # an int with hundreds of digits: past any float
+            raise AnswerError("it is too large a number") from None
         if not math.isfinite(value):
             raise AnswerError("it is not a finite number")
         # Sums of money pick up float noise (2052.7799999999997); ten decimal
@@ -66,6 +69,12 @@ def plain_value(value: Any) -> float | str:
             raise AnswerError(f"it is longer than {MAX_LABEL} characters")
         return value
     raise AnswerError(f"it is a {type(value).__name__}; give one number or one name")
+
+
+def format_value(value: float | str, unit: str) -> str:
+    if isinstance(value, str):
+        return value
+    return f"{value:,.12g} {unit}".strip()
 
 
 @dataclass(frozen=True)
@@ -209,22 +218,32 @@ class DataAnalysisTask(Task):
         self.use.click()
 
     def format(self, value: float | str) -> str:
-        if isinstance(value, str):
-            return value
-        return f"{value:,.12g} {self.unit}".strip()
+        return format_value(value, self.unit)
 
     # Grading -----------------------------------------------------------------------
-    def check(self, key: DataAnalysisKey) -> Check:
-        if self.value is None:
-            return Check(False, f"{self.title}: no answer was given.")
+    def check_state(self) -> dict[str, Any]:
+        return {**super().check_state(), "unit": self.unit}
+
+    @classmethod
+    def judge(cls, state: dict[str, Any], key: DataAnalysisKey) -> Check:
+        title, value = state_title(state), state.get("value")
+        if value is None:
+            return Check(False, f"{title}: no answer was given.")
         if isinstance(key.value, str):
-            right = isinstance(self.value, str) and normalise(self.value) == normalise(key.value)
+            right = isinstance(value, str) and normalise(value) == normalise(key.value)
         else:
             allowed = abs(key.value) * key.relative if key.relative is not None else key.tolerance
-            right = isinstance(self.value, float) and abs(self.value - key.value) <= allowed + 1e-9
+            right = (
+                isinstance(value, float)
+                and math.isfinite(value)
+                and abs(value - key.value) <= allowed + 1e-9
+            )
         if right:
-            return Check(True, f"{self.title}: correct.")
-        return Check(False, f"{self.title}: {self.format(self.value)} is not correct yet.")
+            return Check(True, f"{title}: correct.")
+        if not isinstance(value, (str, float)):
+            return Check(False, f"{title}: the answer is not a number or a name.")
+        shown = format_value(value, str(state.get("unit", ""))[:60])
+        return Check(False, f"{title}: {shown[:200]} is not correct yet.")
 
     # Other views -------------------------------------------------------------------
     def answer_html(self) -> str:

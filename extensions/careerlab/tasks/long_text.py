@@ -10,7 +10,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from careerlab.tasks.base import AnswerError, Check, Task, escape
+from careerlab.tasks.base import AnswerError, Check, Task, escape, state_title
 
 MAX_CHARACTERS = 20_000
 
@@ -81,11 +81,13 @@ class LongTextTask(Task):
     def fill(self, response: str) -> None:
         self.input.value = response
 
-    def check(self, key: LongTextKey) -> Check:
-        words = count_words(self.value or "")
+    @classmethod
+    def judge(cls, state: dict[str, Any], key: LongTextKey) -> Check:
+        title, value = state_title(state), state.get("value")
+        words = count_words(value) if isinstance(value, str) else 0
         if words >= key.min_words:
-            return Check(True, f"{self.title}: complete ({words} words).")
-        return Check(False, f"{self.title}: {words} words; at least {key.min_words} are needed.")
+            return Check(True, f"{title}: complete ({words} words).")
+        return Check(False, f"{title}: {words} words; at least {key.min_words} are needed.")
 
     def answer_html(self) -> str:
         paragraphs = [p for p in re.split(r"\n\s*\n", self.value) if p.strip()]

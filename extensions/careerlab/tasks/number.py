@@ -12,7 +12,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from careerlab.tasks.base import AnswerError, Check, Task, escape
+from careerlab.tasks.base import AnswerError, Check, Task, escape, state_title
 
 # Optional sign, optional $, digits with optional thousands commas, optional
 # decimals, optional trailing %.
@@ -31,6 +31,15 @@ def read_number(text: str) -> float:
         raise AnswerError(f"“{text.strip()[:40]}” is not a number. Type digits, like 12.50")
     value = float(match.group(1) + match.group(2).replace(",", ""))
     return value
+
+
+def is_number(value: Any) -> bool:
+    """A finite int or float (not a bool): what a number answer must be."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def format_number(value: float, unit: str) -> str:
+    return f"{value:,.12g} {unit}".strip()
 
 
 @dataclass(frozen=True)
@@ -72,7 +81,10 @@ class NumberTask(Task):
     def parse(self, value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise AnswerError("it is not a number")
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:  # an int with hundreds of digits: past any float
+            raise AnswerError("it is too large a number") from None
         if not math.isfinite(value):
             raise AnswerError("it is not a finite number")
         if not self.minimum <= value <= self.maximum:
@@ -107,14 +119,22 @@ class NumberTask(Task):
         self.input.value = response
 
     def format(self, value: float) -> str:
-        return f"{value:,.12g} {self.unit}".strip()
+        return format_number(value, self.unit)
 
-    def check(self, key: NumberKey) -> Check:
-        if self.value is None:
-            return Check(False, f"{self.title}: no number was given.")
-        if abs(self.value - key.value) <= key.allowed_error() + 1e-9:
-            return Check(True, f"{self.title}: correct.")
-        return Check(False, f"{self.title}: {self.format(self.value)} is not correct yet.")
+    def check_state(self) -> dict[str, Any]:
+        return {**super().check_state(), "unit": self.unit}
+
+    @classmethod
+    def judge(cls, state: dict[str, Any], key: NumberKey) -> Check:
+        title, value = state_title(state), state.get("value")
+        if value is None:
+            return Check(False, f"{title}: no number was given.")
+        if not is_number(value):
+            return Check(False, f"{title}: the answer is not a number.")
+        if abs(value - key.value) <= key.allowed_error() + 1e-9:
+            return Check(True, f"{title}: correct.")
+        shown = format_number(value, str(state.get("unit", ""))[:60])
+        return Check(False, f"{title}: {shown} is not correct yet.")
 
     def answer_html(self) -> str:
         return f"<p>{escape(self.format(self.value))}</p>"

@@ -12,7 +12,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from careerlab.products import Product, all_products
-from careerlab.tasks.base import AnswerError, Check, Task, escape
+from careerlab.tasks.base import AnswerError, Check, Task, escape, state_title
 from careerlab.tasks.long_text import count_words
 
 
@@ -144,23 +144,39 @@ class ProductTask(Task):
             self.inputs[response["product"]][part_id].value = text
 
     # Grading -------------------------------------------------------------------
-    def check(self, key: ProductKey) -> Check:
+    def check_state(self) -> dict[str, Any]:
+        """The chosen product's parts (label and text), or None when none was chosen."""
         product = self.chosen()
         if product is None:
-            return Check(False, f"{self.title}: no product was chosen.")
+            return {"title": self.title, "parts": None}
         texts = self.parts_text(product.id)
-        empty = [part.label for part in product.parts if not texts.get(part.id, "").strip()]
+        return {
+            "title": self.title,
+            "parts": [[part.label, texts.get(part.id, "")] for part in product.parts],
+        }
+
+    @classmethod
+    def judge(cls, state: dict[str, Any], key: ProductKey) -> Check:
+        title, parts = state_title(state), state.get("parts")
+        if not isinstance(parts, list):
+            return Check(False, f"{title}: no product was chosen.")
+        texts = [
+            (str(part[0])[:200], part[1] if isinstance(part[1], str) else "")
+            for part in parts
+            if isinstance(part, list) and len(part) == 2
+        ]
+        empty = [label for label, text in texts if not text.strip()]
         if empty:
-            return Check(False, f"{self.title}: still to write: {', '.join(empty)}.")
-        words = sum(count_words(text) for text in texts.values())
+            return Check(False, f"{title}: still to write: {', '.join(empty)}.")
+        words = sum(count_words(text) for _, text in texts)
         if words < key.min_words:
-            return Check(False, f"{self.title}: {words} words; at least {key.min_words} needed.")
-        return Check(True, f"{self.title}: complete ({words} words).")
+            return Check(False, f"{title}: {words} words; at least {key.min_words} needed.")
+        return Check(True, f"{title}: complete ({words} words).")
 
     # Other views -------------------------------------------------------------------
     def chart_html(self) -> str:
         task = self.workbook.tasks.get(self.chart) if self.chart else None
-        return task.answer_html() if task is not None and task.value is not None else ""
+        return task.safe_answer_html() if task is not None and task.value is not None else ""
 
     def answer_html(self) -> str:
         product = self.chosen()

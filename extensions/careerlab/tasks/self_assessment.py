@@ -19,7 +19,7 @@ from typing import Any
 import ipywidgets as widgets
 import yaml
 
-from careerlab.tasks.base import AnswerError, Check, Task, escape
+from careerlab.tasks.base import AnswerError, Check, Task, escape, state_title
 
 RUBRIC_SNAPSHOT = "rubric.json"
 MAX_ID_CHARS = 64
@@ -180,14 +180,21 @@ class SelfAssessmentTask(Task):
             self.inputs[criterion_id].value = level_id
 
     # Grading -------------------------------------------------------------------
-    def check(self, key: SelfAssessmentKey) -> Check:
-        rated = len(self.value or {})
-        needed = len(self.criteria) if key.min_rated is None else key.min_rated
+    def check_state(self) -> dict[str, Any]:
+        return {**super().check_state(), "criteria": len(self.criteria)}
+
+    @classmethod
+    def judge(cls, state: dict[str, Any], key: SelfAssessmentKey) -> Check:
+        title, value = state_title(state), state.get("value")
+        rated = len(value) if isinstance(value, dict) else 0
+        criteria = state.get("criteria")
+        criteria = criteria if isinstance(criteria, int) and not isinstance(criteria, bool) else 0
+        needed = criteria if key.min_rated is None else key.min_rated
         if rated == 0:
-            return Check(False, f"{self.title}: no rating was given.")
+            return Check(False, f"{title}: no rating was given.")
         if rated < needed:
-            return Check(False, f"{self.title}: {rated} of {needed} criteria rated.")
-        return Check(True, f"{self.title}: complete ({rated} criteria rated).")
+            return Check(False, f"{title}: {rated} of {needed} criteria rated.")
+        return Check(True, f"{title}: complete ({rated} criteria rated).")
 
     # Other views -------------------------------------------------------------------
     def answer_html(self) -> str:

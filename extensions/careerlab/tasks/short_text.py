@@ -10,7 +10,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from careerlab.tasks.base import AnswerError, Check, Task, escape
+from careerlab.tasks.base import AnswerError, Check, Task, escape, state_title
 
 MAX_LENGTH = 300
 
@@ -74,12 +74,14 @@ class ShortTextTask(Task):
     def fill(self, response: str) -> None:
         self.input.value = response
 
-    def check(self, key: ShortTextKey) -> Check:
-        if not self.value:
-            return Check(False, f"{self.title}: no answer was given.")
-        if key.matches(self.value):
-            return Check(True, f"{self.title}: correct.")
-        return Check(False, f"{self.title}: that answer is not one we expected.")
+    @classmethod
+    def judge(cls, state: dict[str, Any], key: ShortTextKey) -> Check:
+        title, value = state_title(state), state.get("value")
+        if not value:
+            return Check(False, f"{title}: no answer was given.")
+        if isinstance(value, str) and len(value) <= MAX_LENGTH and key.matches(value):
+            return Check(True, f"{title}: correct.")
+        return Check(False, f"{title}: that answer is not one we expected.")
 
     def answer_html(self) -> str:
         return f"<p>{escape(self.value)}</p>"
