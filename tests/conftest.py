@@ -58,6 +58,17 @@ def run_app(root: Path, *args: str, cwd: Path | None = None, check: bool = True)
     return result
 
 
+def only_coffee_site(root: Path) -> None:
+    """Keep one project (and its rubrics): other projects may be half-written in the
+    repository, and a course with one project grades faster."""
+    for folder in (root / "workbooks").iterdir():
+        if folder.name != "coffee-site":
+            shutil.rmtree(folder)
+    for path in (root / "rubrics").glob("*.yml"):
+        if path.stem not in ("coffee-site", "recommendation"):
+            path.unlink()
+
+
 @pytest.fixture
 def course(tmp_path: Path) -> Path:
     """A fresh course copy with nothing generated yet."""

@@ -180,3 +180,26 @@ def chromium_page(screenshot_dir: Path | None = None):
                 raise
         finally:
             browser.close()
+
+
+def call_api(server: Server, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    """One request to the server's API with its token: (status, JSON or text). ``body``
+    is sent as is when it is bytes, as JSON otherwise."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        f"{server.url}{path}",
+        method=method,
+        data=data,
+        headers={"Authorization": f"token {server.token}", "Content-Type": "application/json"},
+    )
+    try:
+        with opener.open(request, timeout=120) as response:
+            text = response.read().decode()
+            return response.status, json.loads(text) if text else None
+    except urllib.error.HTTPError as error:
+        text = error.read().decode()
+        try:
+            return error.code, json.loads(text)
+        except ValueError:
+            return error.code, text

@@ -32,8 +32,8 @@ from careerlab.rubric import combined, load_all
 from careerlab.scoring import levels_for, record_level
 from careerlab.simulate import answer, load_solutions
 
-from .conftest import BIN, REPO, course_env, make_course, run_app
-from .servers import CHROMIUM, Server, chromium_page, jupyter_lab
+from .conftest import BIN, REPO, course_env, make_course, only_coffee_site, run_app
+from .servers import CHROMIUM, call_api, chromium_page, jupyter_lab
 from .test_project_loop import CAROL, CAROL_CODE, HOSTILE, add_hostile_cells, assert_inert
 
 ASSIGNMENT = "coffee-site"
@@ -56,16 +56,6 @@ def add_self_assessment(root: Path) -> None:
     solutions = yaml.safe_load(solutions_path.read_text())
     solutions[ASSIGNMENT]["self-check"] = ALICE_SELF
     solutions_path.write_text(yaml.safe_dump(solutions, sort_keys=False))
-
-
-def only_coffee_site(root: Path) -> None:
-    """Other projects may be half-written in the repository; this course needs only one."""
-    for folder in (root / "workbooks").iterdir():
-        if folder.name != ASSIGNMENT:
-            shutil.rmtree(folder)
-    for path in (root / "rubrics").glob("*.yml"):
-        if path.stem not in (ASSIGNMENT, "recommendation"):
-            path.unlink()
 
 
 @pytest.fixture(scope="module")
@@ -363,32 +353,12 @@ def test_the_export_has_a_row_per_student_per_criterion_and_skill_totals(course)
 
 
 # --- The HTTP API on a real server --------------------------------------------------------
-def call(server: Server, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    request = urllib.request.Request(
-        f"{server.url}{path}",
-        method=method,
-        data=None if body is None else json.dumps(body).encode(),
-        headers={"Authorization": f"token {server.token}", "Content-Type": "application/json"},
-    )
-    try:
-        with opener.open(request, timeout=120) as response:
-            text = response.read().decode()
-            return response.status, json.loads(text) if text else None
-    except urllib.error.HTTPError as error:
-        text = error.read().decode()
-        try:
-            return error.code, json.loads(text)
-        except ValueError:
-            return error.code, text
-
-
 def test_the_api_over_http(course, tmp_path):
     api = f"/careerlab/api/grade/{ASSIGNMENT}"
     with jupyter_lab(course, course, tmp_path) as server:
-        status, listed = call(server, "GET", api)
+        status, listed = call_api(server, "GET", api)
         assert status == 200 and listed["progress"] == {"graded": 0, "total": 3}
-        status, detail = call(server, "GET", f"{api}/carol")
+        status, detail = call_api(server, "GET", f"{api}/carol")
         assert status == 200
         tasks = {t["id"]: t for t in detail["work"]["tasks"]}
         assert_inert(tasks["recommendation"]["html"])
@@ -399,7 +369,7 @@ def test_the_api_over_http(course, tmp_path):
         results: dict[str, tuple[int, Any]] = {}
 
         def put(criterion: str) -> None:
-            results[criterion] = call(
+            results[criterion] = call_api(
                 server, "PUT", f"{api}/alice/criteria/{criterion}", {"level": "proficient"}
             )
 
@@ -411,19 +381,23 @@ def test_the_api_over_http(course, tmp_path):
         assert {c: r[0] for c, r in results.items()} == dict.fromkeys(CRITERIA, 200)
         given = levels_for(data.Course.at(course).db_url, ASSIGNMENT, ASSIGNMENT, "alice")
         assert {c: g.level for c, g in given.items()} == dict.fromkeys(CRITERIA, "proficient")
-        status, listed = call(server, "GET", api)
+        status, listed = call_api(server, "GET", api)
         assert listed["progress"] == {"graded": 1, "total": 3}
 
-        status, refused = call(server, "PUT", f"{api}/alice/criteria/evidence", {"level": "x"})
+        status, refused = call_api(server, "PUT", f"{api}/alice/criteria/evidence", {"level": "x"})
         assert status == 400 and "not a level" in refused["message"]
-        status, _ = call(server, "PUT", f"{api}/nobody/criteria/evidence", {"level": "advanced"})
+        status, _ = call_api(
+            server, "PUT", f"{api}/nobody/criteria/evidence", {"level": "advanced"}
+        )
         assert status == 404
         bank_api = f"/careerlab/api/bank/{ASSIGNMENT}"
-        status, added = call(server, "POST", bank_api, {"criterion": "evidence", "text": "Units!"})
+        status, added = call_api(
+            server, "POST", bank_api, {"criterion": "evidence", "text": "Units!"}
+        )
         assert status == 201
-        status, bank = call(server, "GET", bank_api)
+        status, bank = call_api(server, "GET", bank_api)
         assert [c["text"] for c in bank["comments"]] == ["Units!"]
-        status, _ = call(server, "DELETE", f"{bank_api}/{added['id']}")
+        status, _ = call_api(server, "DELETE", f"{bank_api}/{added['id']}")
         assert status == 204
 
         # No token, no grading: the API refuses, the page sends to the login page.

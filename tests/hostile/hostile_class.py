@@ -27,7 +27,7 @@ import pytest
 from careerlab.answers import answers_filename
 from careerlab.simulate import answer, load_solutions
 
-from ..conftest import BIN, make_course, run_app
+from ..conftest import BIN, make_course, only_coffee_site, run_app
 
 ASSIGNMENT = "coffee-site"
 ANA = "ana.lee@school.org"
@@ -83,19 +83,10 @@ def _attach_picture(notebook: Path) -> None:
     nbformat.write(nb, notebook)
 
 
-def _only_coffee_site(root: Path) -> None:
-    for folder in (root / "workbooks").iterdir():
-        if folder.name != ASSIGNMENT:
-            shutil.rmtree(folder)
-    for path in (root / "rubrics").glob("*.yml"):
-        if path.stem not in (ASSIGNMENT, "recommendation"):
-            path.unlink()
-
-
 @pytest.fixture(scope="session")
 def hostile_class(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = make_course(tmp_path_factory.mktemp("hostile-values") / "course")
-    _only_coffee_site(root)
+    only_coffee_site(root)
     run_app(root, str(BIN / "careerlab"), "release", ASSIGNMENT)
     run_app(root, "nbgrader", "release_assignment", ASSIGNMENT)
     home = root.parent / "home" / "ana"

@@ -11,17 +11,15 @@ was restored; honest view-state edits change nothing and raise no note.
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 import pytest
 
-from careerlab.classroom import build_kinds, gradebook_grades
+from careerlab.classroom import gradebook_grades
 
-from ..conftest import make_course, run_app
+from .conftest import Paycheck, grade_both, paycheck_course
 
 ASSIGNMENT = "first-paycheck"
 Edit = Callable[[nbformat.NotebookNode], None]
@@ -139,13 +137,10 @@ HONEST: dict[str, tuple[str, Edit]] = {"view-state": ("correct", _view_state)}
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def graded(tmp_path_factory: pytest.TempPathFactory, paycheck: Paycheck) -> dict:
     base = tmp_path_factory.mktemp("cell-metadata")
-    root = make_course(base / "course")
-    run_app(root, "nbgrader", "generate_assignment", ASSIGNMENT, "--log-level=ERROR")
-    kinds = build_kinds(
-        root / "release" / ASSIGNMENT, root / "workbooks" / ASSIGNMENT, base / "kinds"
-    )
+    root = paycheck_course(paycheck, base / "course")
+    kinds = paycheck.kinds
     for student, (kind, edit) in {
         "correct": ("correct", None),
         "wrong": ("wrong", None),
@@ -161,23 +156,14 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
             nbformat.write(nb, path)
     stock = base / "stock"
     shutil.copytree(root, stock)
-    report = base / "report"
-    with ThreadPoolExecutor(2) as pool:
-        # check=False: before RestoreAuthorCells, one hostile notebook stopped the whole run.
-        stock_run = pool.submit(run_app, stock, "nbgrader", "autograde", ASSIGNMENT, check=False)
-        fast_run = pool.submit(
-            run_app,
-            *(root, "careerlab", "autograde", ASSIGNMENT, "--quiet", "--report", str(report)),
-            check=False,
-        )
-        stock_done, fast_done = stock_run.result(), fast_run.result()
-    outcomes = json.loads((report.with_suffix(".json")).read_text())["submissions"]
+    # Before RestoreAuthorCells, one hostile notebook stopped the whole run (in both).
+    runs = grade_both(root, stock, base / "report")
     return {
         "fast": gradebook_grades(root / "gradebook.db"),
         "stock": gradebook_grades(stock / "gradebook.db"),
-        "outcomes": {o["student"]: o for o in outcomes},
-        "stock_log": stock_done.stderr,
-        "returncodes": (stock_done.returncode, fast_done.returncode),
+        "outcomes": {o["student"]: o for o in runs.outcomes},
+        "stock_log": runs.stock.stderr,
+        "returncodes": (runs.stock.returncode, runs.fast.returncode),
         "root": root,
     }
 

@@ -14,16 +14,16 @@ neither its notebooks nor the feedback hold a hidden test or a key.
 from __future__ import annotations
 
 import shutil
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from careerlab.classroom import build_kinds, enroll, gradebook_grades
+from careerlab.classroom import enroll, gradebook_grades
 from careerlab.grading.keys import declared_checks, judged_outputs, report_answers, shown_kinds
 
-from ..conftest import make_course, run_app
+from ..conftest import run_app
+from .conftest import Paycheck, add_cell, grade_both, paycheck_course
 
 ASSIGNMENT = "first-paycheck"
 
@@ -67,16 +67,6 @@ for position, kind in enumerate(careerlab.tasks.KINDS.values()):
 HOSTILE = {"leak": ("end", LEAK), "patch": ("setup", PATCH), "forge": ("setup", FORGE)}
 
 
-def _add_cell(notebook: Path, where: str, source: str) -> None:
-    nb = nbformat.read(notebook, as_version=4)
-    if where == "end":
-        nb.cells.append(nbformat.v4.new_code_cell(source))
-    else:
-        first = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
-        nb.cells.insert(first + 1, nbformat.v4.new_code_cell(source))
-    nbformat.write(nb, notebook)
-
-
 def _hidden_lines(course: Path) -> list[str]:
     """Every line of every hidden test, as the author wrote it (keys included)."""
     lines = []
@@ -93,26 +83,21 @@ def _hidden_lines(course: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def graded(tmp_path_factory: pytest.TempPathFactory, paycheck: Paycheck) -> dict:
     base = tmp_path_factory.mktemp("hidden-tests")
-    root = make_course(base / "course")
-    run_app(root, "nbgrader", "generate_assignment", ASSIGNMENT, "--log-level=ERROR")
-    folders = build_kinds(
-        root / "release" / ASSIGNMENT, root / "workbooks" / ASSIGNMENT, base / "kinds"
-    )
+    root = paycheck_course(paycheck, base / "course")
+    folders = paycheck.kinds
     students = {"correct": "correct", "wrong": "wrong", **{name: "wrong" for name in HOSTILE}}
     enroll(folders, root / "submitted", ASSIGNMENT, students)
     for name, (where, code) in HOSTILE.items():
         (notebook,) = (root / "submitted" / name / ASSIGNMENT).glob("*.ipynb")
-        _add_cell(notebook, where, code)
+        add_cell(notebook, code, at_end=where == "end")
     stock = base / "stock"
     shutil.copytree(root, stock)
     for name in ("correct", "forge"):  # stock needs only the attacks it is shown to fall for
         shutil.rmtree(stock / "submitted" / name)
-    with ThreadPoolExecutor(2) as pool:
-        stock_run = pool.submit(run_app, stock, "nbgrader", "autograde", ASSIGNMENT)
-        run_app(root, "careerlab", "autograde", ASSIGNMENT, "--quiet", "--report", "report")
-        stock_run.result()
+    runs = grade_both(root, stock, base / "report")
+    assert runs.stock.returncode == 0 and runs.fast.returncode == 0, runs.fast.stderr[-3000:]
     return {
         "fast": root,
         "stock": stock,

@@ -9,16 +9,14 @@ cannot go on still fails as ``memory-limit``.
 
 from __future__ import annotations
 
-import json
 import shutil
-from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 import pytest
 
-from careerlab.classroom import build_kinds, gradebook_grades
+from careerlab.classroom import gradebook_grades
 
-from ..conftest import make_course, run_app
+from .conftest import Paycheck, add_cell, grade_both, paycheck_course
 
 ASSIGNMENT = "first-paycheck"
 LIMITS = "\nc.GradingLimits.memory_mb = 500\nc.GradingLimits.notebook_timeout = 120\n"
@@ -32,46 +30,26 @@ BIG = {
 HOG = "hog = []\nwhile True:\n    hog.append(bytearray(50 * 1024 * 1024))\n"
 
 
-def _add_cell(path, source: str) -> None:
-    nb = nbformat.read(path, as_version=4)
-    first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
-    nb.cells.insert(first_code + 1, nbformat.v4.new_code_cell(source))
-    nbformat.write(nb, path)
-
-
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def graded(tmp_path_factory: pytest.TempPathFactory, paycheck: Paycheck) -> dict:
     base = tmp_path_factory.mktemp("memory")
-    root = make_course(base / "course")
-    with open(root / "jupyter_config.py", "a") as config:
-        config.write(LIMITS)
-    run_app(root, "nbgrader", "generate_assignment", ASSIGNMENT, "--log-level=ERROR")
-    kinds = build_kinds(
-        root / "release" / ASSIGNMENT, root / "workbooks" / ASSIGNMENT, base / "kinds"
-    )
+    root = paycheck_course(paycheck, base / "course", LIMITS)
+    kinds = paycheck.kinds
     for student, source in {"correct": None, **BIG}.items():
         folder = root / "submitted" / student / ASSIGNMENT
         shutil.copytree(kinds["correct"], folder)
         if source:
-            _add_cell(folder / f"{ASSIGNMENT}.ipynb", source)
+            add_cell(folder / f"{ASSIGNMENT}.ipynb", source)
     stock = base / "stock"
     shutil.copytree(root, stock)
     hog = root / "submitted" / "hog" / ASSIGNMENT  # careerlab only: nbgrader has no limit
     shutil.copytree(kinds["correct"], hog)
-    _add_cell(hog / f"{ASSIGNMENT}.ipynb", HOG)
-    report = base / "report"
-    with ThreadPoolExecutor(2) as pool:
-        stock_run = pool.submit(run_app, stock, "nbgrader", "autograde", ASSIGNMENT)
-        fast_run = pool.submit(
-            run_app,
-            *(root, "careerlab", "autograde", ASSIGNMENT, "--quiet", "--report", str(report)),
-            check=False,
-        )
-        stock_run.result(), fast_run.result()
-    outcomes = json.loads(report.with_suffix(".json").read_text())["submissions"]
+    add_cell(hog / f"{ASSIGNMENT}.ipynb", HOG)
+    runs = grade_both(root, stock, base / "report")
+    assert runs.stock.returncode == 0, runs.stock.stderr[-3000:]
     return {
         "root": root,
-        "outcomes": {o["student"]: o for o in outcomes},
+        "outcomes": {o["student"]: o for o in runs.outcomes},
         "fast": gradebook_grades(root / "gradebook.db"),
         "stock": gradebook_grades(stock / "gradebook.db"),
     }

@@ -12,22 +12,21 @@ collected and graded as usual.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import socket
 import stat
 import subprocess
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from careerlab.answers import answers_filename
-from careerlab.classroom import build_kinds, gradebook_grades
+from careerlab.classroom import gradebook_grades
 
-from ..conftest import course_env, make_course, run_app
+from ..conftest import course_env
+from .conftest import Paycheck, grade_both, paycheck_course
 
 ASSIGNMENT = "first-paycheck"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
@@ -99,16 +98,10 @@ def _plant_all(base: Path, work: Path, root: Path, victim: Path) -> dict[str, Pa
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def course(tmp_path_factory: pytest.TempPathFactory, paycheck: Paycheck) -> dict:
     base = tmp_path_factory.mktemp("submission-files")
-    root = make_course(base / "course")
-    with open(root / "jupyter_config.py", "a") as config:
-        config.write(SIZE_CONFIG)
-    run_app(root, "nbgrader", "generate_assignment", ASSIGNMENT, "--log-level=ERROR")
-    kinds = build_kinds(
-        root / "release" / ASSIGNMENT, root / "workbooks" / ASSIGNMENT, base / "kinds"
-    )
-    return {"base": base, "root": root, "kinds": kinds}
+    root = paycheck_course(paycheck, base / "course", SIZE_CONFIG)
+    return {"base": base, "root": root, "kinds": paycheck.kinds}
 
 
 @pytest.fixture(scope="module")
@@ -193,22 +186,13 @@ def autograded(course: dict, collected: dict) -> dict:
         # The submission folder itself a link to the classmate's.
         (submitted / "link-submission").mkdir()
         (submitted / "link-submission" / ASSIGNMENT).symlink_to(victim)
-    report = course["base"] / "report"
-    with ThreadPoolExecutor(2) as pool:
-        stock_run = pool.submit(run_app, stock, "nbgrader", "autograde", ASSIGNMENT, check=False)
-        fast_run = pool.submit(
-            run_app,
-            *(root, "careerlab", "autograde", ASSIGNMENT, "--quiet", "--report", str(report)),
-            check=False,
-        )
-        stock_done, fast_done = stock_run.result(), fast_run.result()
-    outcomes = json.loads(report.with_suffix(".json").read_text())["submissions"]
+    runs = grade_both(root, stock, course["base"] / "report")
     return {
         "root": root,
         "stock": stock,
-        "stock_log": stock_done.stderr,
-        "fast_output": fast_done.stdout + fast_done.stderr,
-        "outcomes": {o["student"]: o for o in outcomes},
+        "stock_log": runs.stock.stderr,
+        "fast_output": runs.fast.stdout + runs.fast.stderr,
+        "outcomes": {o["student"]: o for o in runs.outcomes},
         "fast_grades": gradebook_grades(root / "gradebook.db"),
         "stock_grades": gradebook_grades(stock / "gradebook.db"),
     }

@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
-import urllib.error
-import urllib.request
 from pathlib import Path
-from typing import Any
 
 import pytest
 from nbgrader.api import Gradebook
@@ -26,7 +23,7 @@ from careerlab.rubric import combined, load_all
 from careerlab.scoring import record_level
 
 from ..conftest import BIN, REPO, run_app
-from ..servers import CHROMIUM, Server, chromium_page, jupyter_lab
+from ..servers import CHROMIUM, call_api, chromium_page, jupyter_lab
 from .hostile_class import ANA, ASSIGNMENT, VALUES
 
 RUBRIC = combined(load_all(REPO / "rubrics"), ASSIGNMENT)
@@ -134,26 +131,6 @@ def test_export_neutralises_every_formula_and_keeps_numbers(hostile_class, tmp_p
 
 
 # --- The grading page: HTTP API, JSON bodies, and a real browser ----------------------
-def call(server: Server, method: str, path: str, body: bytes | None = None) -> tuple[int, Any]:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    request = urllib.request.Request(
-        f"{server.url}{path}",
-        method=method,
-        data=body,
-        headers={"Authorization": f"token {server.token}", "Content-Type": "application/json"},
-    )
-    try:
-        with opener.open(request, timeout=120) as response:
-            text = response.read().decode()
-            return response.status, json.loads(text) if text else None
-    except urllib.error.HTTPError as error:
-        text = error.read().decode()
-        try:
-            return error.code, json.loads(text)
-        except ValueError:
-            return error.code, text
-
-
 DEEP_BODIES = {
     "list": b"[" * 100_000 + b"]" * 100_000,
     "object": b'{"a":' * 100_000 + b"1" + b"}" * 100_000,
@@ -170,7 +147,7 @@ def test_the_grading_page_shows_the_rest_and_refuses_deep_json(hostile_class, tm
     api = f"/careerlab/api/grade/{ASSIGNMENT}"
     with jupyter_lab(root, root, tmp_path / "state") as server:
         for student in VALUES:
-            status, detail = call(server, "GET", f"{api}/{student}")
+            status, detail = call_api(server, "GET", f"{api}/{student}")
             assert status == 200, (student, detail)
             tasks = {t["id"]: t for t in detail["work"]["tasks"]}
             product = tasks["recommendation"]["html"]
@@ -183,7 +160,7 @@ def test_the_grading_page_shows_the_rest_and_refuses_deep_json(hostile_class, tm
                 ("PUT", f"{api}/val-inf/criteria/evidence"),
                 ("POST", f"/careerlab/api/bank/{ASSIGNMENT}"),
             ):
-                status, refused = call(server, method, path, body)
+                status, refused = call_api(server, method, path, body)
                 assert status == 400, (what, method, status, str(refused)[:300])
                 assert "JSON" in refused["message"], refused
         # A real browser: the page shows the product, the chart and a note for the number.
