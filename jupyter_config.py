@@ -9,7 +9,8 @@ environment variables, documented in docs/configuration.md.
 import os
 from pathlib import Path
 
-from careerlab import course, voila_pages
+from careerlab import course
+from careerlab.showcase import voila_pages
 
 c = get_config()  # noqa: F821 -- provided by traitlets when it loads this file
 
@@ -39,12 +40,12 @@ c.Exchange.assignment_dir = os.environ.get(
 )
 
 # A submission is regular files and folders only, within nbgrader's own size limits
-# (CourseDirectory.max_file_size / max_dir_size, kilobytes; careerlab.grading.files):
+# (CourseDirectory.max_file_size / max_dir_size, kilobytes; careerlab.exchange.files):
 # collect refuses links, devices, pipes and sockets without opening them, and so does
 # `careerlab autograde`. Stock autograde's hook cannot refuse (nbgrader ignores hook
 # errors), so it moves such entries into <assignment>.refused/ beside the submission.
-c.ExchangeFactory.collect = "careerlab.collect.SafeCollect"
-c.Autograde.pre_convert_hook = "careerlab.grading.files.quarantine_before_autograde"
+c.ExchangeFactory.collect = "careerlab.exchange.collect.SafeCollect"
+c.Autograde.pre_convert_hook = "careerlab.exchange.files.quarantine_before_autograde"
 
 # Released code stubs must not raise, so an empty workbook runs top to bottom.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE"}
@@ -55,25 +56,25 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE"}
 c.Autograde.exclude_overwriting = course.answers_files(ROOT)
 
 # Locked and test cells are graded as the author wrote them, metadata and place included
-# (careerlab.grading.author_cells): a student's tags or nbgrader edits cannot skip a test.
+# (careerlab.autograde.author_cells): a student's tags or nbgrader edits cannot skip a test.
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
-    "careerlab.grading.author_cells.RestoreAuthorCells",
+    "careerlab.autograde.author_cells.RestoreAuthorCells",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
     "nbgrader.preprocessors.OverwriteCells",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
-# Rubric levels are data in the gradebook (careerlab.scoring): re-autograding keeps
+# Rubric levels are data in the gradebook (careerlab.rubrics.levels): re-autograding keeps
 # them, and feedback shows the rubric with each level given.
-c.Autograde.post_convert_hook = "careerlab.scoring.after_autograde"
+c.Autograde.post_convert_hook = "careerlab.rubrics.levels.after_autograde"
 c.GenerateFeedback.post_convert_hook = "careerlab.feedback.add_rubric"
 # Feedback never shows hidden tests' code (nbgrader's own two steps come first).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
-    "careerlab.grading.hidden.HideTestsInFeedback",
+    "careerlab.feedback.hidden.HideTestsInFeedback",
 ]
 # `careerlab autograde`'s limits for each submission (docs/grading.md). A cell past
 # cell_timeout is interrupted as nbgrader does (0: nbgrader's Execute.timeout, 30 s);
@@ -85,7 +86,7 @@ c.GradingLimits.output_mb = 20
 # Imported once before any submission runs; every workbook imports careerlab first.
 c.FastAutograde.preload = [
     *["numpy", "pandas", "matplotlib.pyplot", "IPython.display", "ipywidgets"],
-    *["careerlab.workbook", "careerlab.careers"],
+    *["careerlab.workbook.book", "careerlab.workbook.careers"],
 ]
 # Student text, markdown and outputs are untrusted: sanitize every nbconvert HTML view
 # (feedback, formgrader). careerlab.sanitize says why its cleaner replaces nbconvert's.
@@ -106,7 +107,7 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 # Autograded notebooks keep no widget state, so nbconvert shows each task's HTML
-# copy of the answer (see careerlab.tasks.base.TaskView) instead of an empty widget.
+# copy of the answer (see careerlab.workbook.tasks.base.TaskView) instead of an empty widget.
 # nbgrader's autograde already lists ClearMetadataPreprocessor; this turns it on for
 # the notebook's metadata only (cells keep the metadata nbgrader needs).
 c.ClearMetadataPreprocessor.enabled = True
@@ -118,7 +119,7 @@ c.ClearMetadataPreprocessor.preserve_nb_metadata_mask = {"kernelspec", "language
 c.VoilaConfiguration.show_tracebacks = False
 c.VoilaConfiguration.strip_sources = True
 # Voila runs a notebook's code as the teacher: it renders and lists only CareerLab's
-# own pages (catalog, showcase), never a student's notebook (careerlab.voila_pages).
+# own pages (catalog, showcase), never a student's notebook (careerlab.showcase.voila_pages).
 c.VoilaConfiguration.page_config_hook = voila_pages.only_shipped_pages
 # /voila/files/ needs no login and serves pages at the server's origin (an SVG runs
 # script there): only image files of CareerLab's own pages, never a student's.
@@ -126,9 +127,9 @@ c.VoilaConfiguration.file_allowlist = [r"extensions/careerlab/[^/]+/[^/]+\.(png|
 
 # --- Jupyter Server --------------------------------------------------------------
 c.ServerApp.root_dir = str(ROOT)
-# CareerLab's rubric grading page (careerlab.grading_view), at <base_url>careerlab/grade,
+# CareerLab's rubric grading page (careerlab.grading_page), at <base_url>careerlab/grade,
 # in its own browser tab. update() keeps the extensions other config files enable.
-c.ServerApp.jpserver_extensions.update({"careerlab.grading_view": True})
+c.ServerApp.jpserver_extensions.update({"careerlab.grading_page": True})
 # Formgrader serves a student's files (.html, .svg) from this server's origin: served
-# sandboxed instead, so no script in them runs (careerlab.submission_files).
-c.ServerApp.jpserver_extensions.update({"careerlab.submission_files": True})
+# sandboxed instead, so no script in them runs (careerlab.sanitize.submission_files).
+c.ServerApp.jpserver_extensions.update({"careerlab.sanitize.submission_files": True})

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from careerlab.answers import AnswersStore
+from careerlab.workbook.answers import AnswersStore
 
 
 def plain_save(path: Path, answers: dict, task_id: str, value: str) -> None:

@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from careerlab import course
-from careerlab.classroom import build_kinds, class_kinds, enroll, gradebook_grades
+from careerlab.testing.classroom import build_kinds, class_kinds, enroll, gradebook_grades
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE_FILES = ["jupyter_config.py", "nbgrader_config.py", "workbooks", "rubrics"]

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from careerlab import answers
-from careerlab.answers import AnswersStore, SaveError, parse_answers
+from careerlab.workbook import answers
+from careerlab.workbook.answers import AnswersStore, SaveError, parse_answers
 
 
 def store_in(folder: Path) -> AnswersStore:
@@ -81,7 +81,7 @@ def test_concurrent_writers_lose_no_task(tmp_path):
 
 KILL_WRITER = """
 import sys
-from careerlab.answers import AnswersStore
+from careerlab.workbook.answers import AnswersStore
 store = AnswersStore(sys.argv[1], "wb")
 i = 0
 print("ready", flush=True)

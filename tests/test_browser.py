@@ -292,7 +292,7 @@ def answer_again_with_keyboard(page, expect, answers: Path) -> None:
 
 def keys_stay_in_the_task(page, expect, answers: Path) -> None:
     """With focus on a task's menu or radio button, arrow keys change the answer and
-    letters do nothing to the notebook (careerlab/keyboard.py takes JupyterLab's
+    letters do nothing to the notebook (careerlab/workbook/keyboard.py takes JupyterLab's
     command-mode shortcuts away from tasks); outside tasks the shortcuts still work."""
     summary = task(page, "data-analysis").get_by_label("Summary")
     summary.focus()

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from careerlab.catalog import CLUSTERS, CatalogError, load_catalog, load_project
-from careerlab.catalog_page import NOTEBOOK_PATH, card_html, open_for_student, release_to_class
+from careerlab.catalog.page import NOTEBOOK_PATH, card_html, open_for_student, release_to_class
 
 from .conftest import REPO, make_course, run_app
 from .servers import CHROMIUM, chromium_page, jupyter_lab, wait_until

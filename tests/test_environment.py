@@ -9,8 +9,8 @@ import pytest
 import yaml
 from traitlets.config.loader import PyFileConfigLoader
 
+from careerlab.author.datasets import generators
 from careerlab.cli import main
-from careerlab.datasets import generators
 
 from .conftest import REPO, make_course
 

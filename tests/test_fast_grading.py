@@ -21,9 +21,9 @@ import nbformat
 import pytest
 
 from careerlab import course
-from careerlab.answers import answers_filename
-from careerlab.classroom import build_kinds, enroll, gradebook_grades
-from careerlab.grading import sandbox
+from careerlab.autograde import sandbox
+from careerlab.testing.classroom import build_kinds, enroll, gradebook_grades
+from careerlab.workbook.answers import answers_filename
 
 from .conftest import REPO, course_env, make_course, run_app
 
@@ -93,8 +93,8 @@ marker = ("### BEGIN " + "HIDDEN TESTS").encode()  # not the marker itself in th
 files = [p for p in pathlib.Path(".").rglob("*") if p.is_file()]
 hidden = [p.name for p in files if marker in p.read_bytes()]
 print("HIDDEN-ON-DISK", hidden)
-import careerlab.workbook
-careerlab.workbook.Workbook.grade = lambda *args, **kwargs: None  # pass every test, here only
+import careerlab.workbook.book
+careerlab.workbook.book.Workbook.grade = lambda *args, **kwargs: None  # pass every test, here only
 """
 
 
@@ -343,7 +343,7 @@ def test_a_submission_cannot_reach_the_course_or_other_processes(graded):
 
 def test_one_students_code_changes_nobody_elses_result(graded):
     """The snoop patched Workbook.grade to pass everything. Under nbgrader its own tests
-    would pass; here the tests are judged outside its process (careerlab.grading.keys),
+    would pass; here the tests are judged outside its process (careerlab.autograde.keys),
     so its empty work scores zero, and so do the empty submissions graded after it."""
     snoop = _outcome(graded, "00-snoop")
     assert snoop["status"] == "graded" and snoop["score"] == 0
@@ -367,7 +367,7 @@ def test_feedback_never_shows_hidden_tests(graded):
 def test_the_compiled_metadata_check_agrees_with_nbgraders():
     from nbgrader.nbgraderformat import MetadataValidator
 
-    from careerlab.grading.batch import _CompiledValidator
+    from careerlab.autograde.batch import _CompiledValidator
 
     notebooks = [nb for folder in course.assignments(REPO) for nb in course.notebooks(folder)]
     assert notebooks
@@ -390,7 +390,7 @@ def test_the_compiled_metadata_check_agrees_with_nbgraders():
 
 
 def test_feedback_cells_lose_hidden_regions_and_tracebacks():
-    from careerlab.grading.hidden import PLACEHOLDER, HideTestsInFeedback
+    from careerlab.feedback.hidden import PLACEHOLDER, HideTestsInFeedback
 
     cell = nbformat.v4.new_code_cell(
         "visible = 1\n    ### BEGIN HIDDEN TESTS\n    assert key == 42\n    ### END HIDDEN TESTS\n"
@@ -414,7 +414,7 @@ def test_feedback_cells_lose_hidden_regions_and_tracebacks():
 
 
 def test_what_a_forked_process_sends_back_is_checked():
-    from careerlab.grading.submission import _outputs
+    from careerlab.autograde.submission import _outputs
 
     good = {"output_type": "stream", "name": "stdout", "text": "hi"}
     checked = _outputs([good, {"output_type": "stream", "name": "/etc/passwd"}, "junk"])
@@ -423,9 +423,9 @@ def test_what_a_forked_process_sends_back_is_checked():
 
 
 def test_the_unit_of_work_is_plain_data_in_and_out(tmp_path):
-    from careerlab.grading.limits import Limits
-    from careerlab.grading.submission import Job, NotebookJob, Result, grade_submission
-    from careerlab.grading.warm import WarmProcess
+    from careerlab.autograde.limits import Limits
+    from careerlab.autograde.submission import Job, NotebookJob, Result, grade_submission
+    from careerlab.autograde.warm import WarmProcess
 
     nb = nbformat.v4.new_notebook()
     nb.cells = [
@@ -447,8 +447,8 @@ def test_the_unit_of_work_is_plain_data_in_and_out(tmp_path):
 
 
 def test_a_dead_warm_process_fails_the_job_instead_of_hanging():
-    from careerlab.grading.submission import Job, NotebookJob, grade_submission
-    from careerlab.grading.warm import WarmProcess
+    from careerlab.autograde.submission import Job, NotebookJob, grade_submission
+    from careerlab.autograde.warm import WarmProcess
 
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("1 + 1")]
@@ -466,7 +466,7 @@ def test_one_engine_serves_the_batch_and_nbgrader_gets_its_gradebook_back(tmp_pa
 
     from nbgrader.api import Gradebook
 
-    from careerlab.grading.gradebook import NBGRADER_MODULES, BatchGradebook, shared_engine
+    from careerlab.autograde.gradebook import NBGRADER_MODULES, BatchGradebook, shared_engine
 
     modules = [importlib.import_module(name) for name in NBGRADER_MODULES]
     assert all(module.Gradebook is Gradebook for module in modules)
@@ -480,7 +480,7 @@ def test_one_engine_serves_the_batch_and_nbgrader_gets_its_gradebook_back(tmp_pa
             assert second.engine is engine
             assert second.find_student("ana").id == "ana"
         # SaveAutoGradesOnce's commits are held back until the block ends without error.
-        from careerlab.grading import gradebook as batch_gradebook
+        from careerlab.autograde import gradebook as batch_gradebook
 
         token = batch_gradebook._ONE_TRANSACTION.set(True)
         try:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from careerlab.simulate import answer, load_solutions
+from careerlab.testing.simulate import answer, load_solutions
 
 from .conftest import REPO, run_app
 

@@ -9,10 +9,10 @@ import nbformat
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from careerlab.autograded import MAX_MESSAGE_CHARS, failure_messages, read_tasks
-from careerlab.export import _cell
-from careerlab.grading_view import page
-from careerlab.scoring import with_retry
+from careerlab.district.export import _cell
+from careerlab.feedback.autograded import MAX_MESSAGE_CHARS, failure_messages, read_tasks
+from careerlab.grading_page import page
+from careerlab.rubrics.levels import with_retry
 
 HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">'
 

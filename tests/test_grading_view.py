@@ -27,10 +27,10 @@ from nbgrader.api import Gradebook
 
 from careerlab import course as course_layout
 from careerlab.feedback import read_rubric_data
-from careerlab.grading_view import data
-from careerlab.rubric import combined, load_all
-from careerlab.scoring import levels_for, record_level
-from careerlab.simulate import answer, load_solutions
+from careerlab.grading_page import data
+from careerlab.rubrics.format import combined, load_all
+from careerlab.rubrics.levels import levels_for, record_level
+from careerlab.testing.simulate import answer, load_solutions
 
 from .conftest import BIN, REPO, course_env, make_course, only_coffee_site, run_app
 from .servers import CHROMIUM, call_api, chromium_page, jupyter_lab

@@ -1,4 +1,4 @@
-"""The JupyterLab settings override that keeps keys inside tasks (careerlab/keyboard.py).
+"""The JupyterLab settings override that keeps keys inside tasks (careerlab/workbook/keyboard.py).
 
 The browser test (test_browser.py) shows it working in JupyterLab; these check
 that the committed file is what the installed JupyterLab needs, and where it goes.
@@ -11,7 +11,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from careerlab import keyboard
+from careerlab.workbook import keyboard
 
 from .conftest import REPO
 
@@ -24,7 +24,7 @@ def test_the_committed_override_covers_the_installed_jupyterlab():
     needed = json.loads(keyboard.render())[keyboard.SHORTCUTS_PLUGIN]["shortcuts"]
     missing = [entry for entry in needed if entry not in entries]
     assert not missing, (
-        "JupyterLab's shortcuts changed: run `python -m careerlab.keyboard` and commit "
+        "JupyterLab's shortcuts changed: run `python -m careerlab.workbook.keyboard` and commit "
         f"{keyboard.OVERRIDES_FILE.name}. Missing: {missing[:3]}"
     )
 

@@ -19,8 +19,8 @@ from bs4 import BeautifulSoup
 from nbgrader.api import Gradebook
 
 from careerlab.feedback import read_rubric_data
-from careerlab.scoring import levels_for
-from careerlab.simulate import answer, load_solutions
+from careerlab.rubrics.levels import levels_for
+from careerlab.testing.simulate import answer, load_solutions
 
 from .conftest import REPO, make_course, run_app
 from .servers import CHROMIUM, chromium_page, jupyter_lab, wait_until
@@ -135,7 +135,7 @@ def db_url(root: Path) -> str:
 
 
 def rubric_points(student: str) -> float:
-    from careerlab.rubric import combined, load_all
+    from careerlab.rubrics.format import combined, load_all
 
     rubric = combined(load_all(REPO / "rubrics"), ASSIGNMENT)
     return sum(rubric.points(rubric.criterion(c), lv) for c, lv in LEVELS.get(student, {}).items())

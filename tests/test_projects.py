@@ -12,7 +12,7 @@ from nbgrader.api import Gradebook
 
 from careerlab import course
 from careerlab.catalog import load_catalog
-from careerlab.simulate import answer, load_solutions
+from careerlab.testing.simulate import answer, load_solutions
 
 from .conftest import REPO, make_course, run_app
 

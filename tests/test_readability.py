@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from careerlab import course
-from careerlab.readability import GRADE_LIMITS, grade_level, plain_text, student_text
+from careerlab.author.readability import GRADE_LIMITS, grade_level, plain_text, student_text
 
 from .conftest import REPO
 

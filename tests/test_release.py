@@ -13,7 +13,7 @@ import pytest
 
 from careerlab import course
 from careerlab.author import check_assignment
-from careerlab.simulate import answer, load_solutions
+from careerlab.testing.simulate import answer, load_solutions
 
 from .conftest import REPO, run_app
 

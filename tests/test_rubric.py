@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from careerlab.rubric import RubricError, combined, load_all, parse_rubric
+from careerlab.rubrics.format import RubricError, combined, load_all, parse_rubric
 
 from .conftest import REPO, run_app
 

@@ -9,7 +9,7 @@ import shutil
 import nbformat
 import pytest
 
-from careerlab.showcase import ShowcaseError, showcase_html
+from careerlab.showcase.page import ShowcaseError, showcase_html
 
 from .conftest import make_course
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from careerlab.workbook import ScratchStore, Workbook
+from careerlab.workbook.book import ScratchStore, Workbook
 
 
 def test_answers_go_beside_the_notebook(tmp_path):
@@ -48,7 +48,7 @@ def test_grade_passes_and_fails_with_student_language(tmp_path):
 
 def test_check_reports_progress_and_never_raises(tmp_path, monkeypatch):
     shown = []
-    monkeypatch.setattr("careerlab.workbook.display", shown.append)
+    monkeypatch.setattr("careerlab.workbook.book.display", shown.append)
     (tmp_path / "demo.answers.json").write_text(
         json.dumps({"schema": 1, "answers": {"n": {"kind": "number", "value": "lots"}}})
     )

@@ -91,7 +91,7 @@ def cmd_try(args: argparse.Namespace) -> int:
 
 
 def cmd_answers(args: argparse.Namespace) -> int:
-    from careerlab.answers import parse_answers
+    from careerlab.workbook.answers import parse_answers
 
     path = Path(args.file)
     loaded = parse_answers(path.read_bytes())
@@ -106,7 +106,7 @@ def cmd_answers(args: argparse.Namespace) -> int:
 
 
 def cmd_data(args: argparse.Namespace) -> int:
-    from careerlab.datasets import generators
+    from careerlab.author.datasets import generators
 
     known = generators()
     if args.name not in known:
@@ -118,7 +118,7 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 
 def cmd_rubric_check(args: argparse.Namespace) -> int:
-    from careerlab.rubric import RubricError, load_all
+    from careerlab.rubrics.format import RubricError, load_all
 
     root = course.find_root()
     try:
@@ -148,7 +148,7 @@ def cmd_rubric_apply(args: argparse.Namespace) -> int:
 
 
 def cmd_rubric_score(args: argparse.Namespace) -> int:
-    from careerlab.scoring import ScoringError, project_rubric, record_level
+    from careerlab.rubrics.levels import ScoringError, project_rubric, record_level
 
     root = course.find_root()
     try:
@@ -172,7 +172,7 @@ def cmd_rubric_score(args: argparse.Namespace) -> int:
 
 
 def cmd_rubric_show(args: argparse.Namespace) -> int:
-    from careerlab.scoring import levels_for
+    from careerlab.rubrics.levels import levels_for
 
     root = course.find_root()
     levels = levels_for(
@@ -191,9 +191,9 @@ def cmd_rubric_show(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from careerlab.export import write
-    from careerlab.rubric import RubricError
-    from careerlab.scoring import ScoringError
+    from careerlab.district.export import write
+    from careerlab.rubrics.format import RubricError
+    from careerlab.rubrics.levels import ScoringError
 
     root = course.find_root()
     if not (root / course.SOURCE_DIRECTORY / args.assignment).is_dir():
@@ -211,7 +211,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_wages_build(args: argparse.Namespace) -> int:
-    from careerlab import careers
+    from careerlab.workbook import careers
 
     cache = Path(args.cache) if args.cache else careers.default_cache()
     out = Path(args.out) if args.out else careers.wages_path()
@@ -228,7 +228,7 @@ def cmd_wages_build(args: argparse.Namespace) -> int:
 
 
 def cmd_wages_show(args: argparse.Namespace) -> int:
-    from careerlab import careers
+    from careerlab.workbook import careers
 
     try:
         profile = careers.career_profile(args.soc, args.state)
@@ -242,8 +242,8 @@ def cmd_wages_show(args: argparse.Namespace) -> int:
 def cmd_showcase(args: argparse.Namespace) -> int:
     from urllib.parse import urlencode
 
-    from careerlab.showcase import NOTEBOOK_PATH, ShowcaseError, showcase_html
-    from careerlab.tasks.base import escape
+    from careerlab.showcase.page import NOTEBOOK_PATH, ShowcaseError, showcase_html
+    from careerlab.workbook.tasks.base import escape
 
     root = course.find_root()
     if args.html:
@@ -296,7 +296,7 @@ def cmd_catalog(args: argparse.Namespace) -> int:
 
 
 def cmd_autograde(args: argparse.Namespace) -> int:
-    from careerlab.grading import command
+    from careerlab.autograde import command
 
     return command.run(args)
 
@@ -342,7 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     autograde = sub.add_parser(
         "autograde", help="grade collected submissions (nbgrader's scores, in warm processes)"
     )
-    from careerlab.grading.command import add_arguments
+    from careerlab.autograde.command import add_arguments
 
     add_arguments(autograde)
     autograde.set_defaults(run=cmd_autograde)

@@ -9,9 +9,9 @@ import os
 import re
 from pathlib import Path
 
-from careerlab.answers import HELPER_FILE_PATTERNS, answers_filename
+from careerlab.workbook.answers import HELPER_FILE_PATTERNS, answers_filename
 
-SOLUTIONS_FILE = "solutions.yml"  # see careerlab.simulate.load_solutions
+SOLUTIONS_FILE = "solutions.yml"  # see careerlab.testing.simulate.load_solutions
 SOURCE_DIRECTORY = "workbooks"
 RELEASE_DIRECTORY = "release"
 TRYOUT_DIRECTORY = "tryout"

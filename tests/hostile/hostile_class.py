@@ -24,8 +24,8 @@ from typing import Any
 import nbformat
 import pytest
 
-from careerlab.answers import answers_filename
-from careerlab.simulate import answer, load_solutions
+from careerlab.testing.simulate import answer, load_solutions
+from careerlab.workbook.answers import answers_filename
 
 from ..conftest import BIN, make_course, only_coffee_site, run_app
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 import nbformat
 import pytest
 
-from careerlab.classroom import gradebook_grades
+from careerlab.testing.classroom import gradebook_grades
 
 from .conftest import Paycheck, grade_both, paycheck_course
 

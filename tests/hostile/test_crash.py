@@ -28,8 +28,8 @@ from typing import Any
 import nbgrader
 import pytest
 
-from careerlab.classroom import build_kinds, class_kinds, enroll, gradebook_grades
-from careerlab.grading.gradebook import BatchGradebook, one_transaction, shared_engine
+from careerlab.autograde.gradebook import BatchGradebook, one_transaction, shared_engine
+from careerlab.testing.classroom import build_kinds, class_kinds, enroll, gradebook_grades
 
 from ..conftest import course_env, run_app
 

@@ -1,4 +1,4 @@
-"""Answer keys and hidden tests never reach the student's process (careerlab.grading.keys).
+"""Answer keys and hidden tests never reach the student's process (careerlab.autograde.keys).
 
 One small class of first-paycheck, graded by ``careerlab autograde`` and by stock
 ``nbgrader autograde`` side by side. Beside honest wrong work, three students hand
@@ -19,8 +19,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from careerlab.classroom import enroll, gradebook_grades
-from careerlab.grading.keys import declared_checks, judged_outputs, report_answers, shown_kinds
+from careerlab.autograde.keys import declared_checks, judged_outputs, report_answers, shown_kinds
+from careerlab.testing.classroom import enroll, gradebook_grades
 
 from ..conftest import run_app
 from .conftest import Paycheck, add_cell, grade_both, paycheck_course
@@ -42,22 +42,22 @@ print("LEAK-END")
 """
 # Runs right after the set-up cell, before any test.
 PATCH = """
-import careerlab.workbook, careerlab.tasks
-from careerlab.tasks.base import Check
-careerlab.workbook.Workbook.grade = lambda *args, **kwargs: None
-for kind in careerlab.tasks.KINDS.values():
+import careerlab.workbook.book, careerlab.workbook.tasks
+from careerlab.workbook.tasks.base import Check
+careerlab.workbook.book.Workbook.grade = lambda *args, **kwargs: None
+for kind in careerlab.workbook.tasks.KINDS.values():
     kind.check = lambda self, key: Check(True, "patched")
     kind.judge = classmethod(lambda cls, state, key: Check(True, "patched"))
 """
 FORGE = """
-import careerlab.tasks
-from careerlab.tasks.long_text import LongTextTask
+import careerlab.workbook.tasks
+from careerlab.workbook.tasks.long_text import LongTextTask
 forged = [
     {"title": "x", "value": "w " * 5000},  # a long text's state, whatever the kind
     {"title": ["not", "text"], "value": {"measure": object.__name__}},
     {"title": "x", "parts": [["a", "b"]] * 3, "value": 1e308},
 ]
-for position, kind in enumerate(careerlab.tasks.KINDS.values()):
+for position, kind in enumerate(careerlab.workbook.tasks.KINDS.values()):
     kind.kind = "long_text"  # claim the kind with the loosest check
     if position % 3 == 2:
         kind.check_state = lambda self: 1 / 0

@@ -14,7 +14,7 @@ import shutil
 import nbformat
 import pytest
 
-from careerlab.classroom import gradebook_grades
+from careerlab.testing.classroom import gradebook_grades
 
 from .conftest import Paycheck, add_cell, grade_both, paycheck_course
 

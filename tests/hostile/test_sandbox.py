@@ -27,8 +27,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from careerlab.classroom import build_kinds, enroll
-from careerlab.grading import sandbox
+from careerlab.autograde import sandbox
+from careerlab.testing.classroom import build_kinds, enroll
 from tests.conftest import BIN, course_env, make_course
 
 ASSIGNMENT = "first-paycheck"  # the short sample: one notebook
@@ -245,7 +245,7 @@ def grade_hostile_class(class_folder: Path, name: str, as_nobody: bool) -> dict:
 # system the sandbox gives its children, then nobody for good, then the grader.
 AS_NOBODY = """
 import os, sys
-from careerlab.grading import sandbox
+from careerlab.autograde import sandbox
 uid, gid = int(sys.argv[1]), int(sys.argv[2])
 sandbox.expose([sys.base_prefix, sys.prefix], uid, gid)
 sandbox.become(uid, gid)
@@ -302,7 +302,7 @@ def test_the_socket_filter_refuses_with_an_error_and_kills_nothing():
     process (and its socketpair, which the child uses to talk to the grader) lives on."""
     code = (
         "import socket, errno\n"
-        "from careerlab.grading import sandbox\n"
+        "from careerlab.autograde import sandbox\n"
         "a, b = socket.socketpair()\n"
         "sandbox.refuse_sockets()\n"
         "for family, kind in [(socket.AF_INET, socket.SOCK_DGRAM), (socket.AF_UNIX, "

@@ -23,7 +23,7 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from careerlab import course as layout
 from careerlab import showcase
-from careerlab.grading_view import data, handlers
+from careerlab.grading_page import data, handlers
 
 from ..conftest import BIN, run_app
 from ..servers import jupyter_lab

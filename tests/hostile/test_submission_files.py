@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from careerlab.answers import answers_filename
-from careerlab.classroom import gradebook_grades
+from careerlab.testing.classroom import gradebook_grades
+from careerlab.workbook.answers import answers_filename
 
 from ..conftest import course_env
 from .conftest import Paycheck, grade_both, paycheck_course

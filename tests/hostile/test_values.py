@@ -19,8 +19,8 @@ from nbgrader.api import Gradebook
 
 from careerlab import course as layout
 from careerlab import export
-from careerlab.rubric import combined, load_all
-from careerlab.scoring import record_level
+from careerlab.rubrics.format import combined, load_all
+from careerlab.rubrics.levels import record_level
 
 from ..conftest import BIN, REPO, run_app
 from ..servers import CHROMIUM, call_api, chromium_page, jupyter_lab

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from careerlab.workbook import Workbook
+from careerlab.workbook.book import Workbook
 
 HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">'
 

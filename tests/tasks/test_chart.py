@@ -1,6 +1,6 @@
 import pytest
 
-from careerlab.tasks.base import AnswerError
+from careerlab.workbook.tasks.base import AnswerError
 
 from .conftest import HOSTILE, reopen
 
@@ -93,8 +93,8 @@ def test_drawing_leaves_the_students_matplotlib_alone():
         "import matplotlib.pyplot as plt\n"
         "plt.figure()\n"
         "mine = plt.gcf()\n"
-        "from careerlab import charts\n"
-        "import careerlab.workbook\n"
+        "from careerlab.workbook import charts\n"
+        "import careerlab.workbook.book\n"
         "table = pd.DataFrame({'c': ['a', 'b'], 'm': [1, 2]})\n"
         "png = charts.draw_png(table, 'c', 'm', 'bar', 'T')\n"
         "assert png.startswith(b'\\x89PNG')\n"

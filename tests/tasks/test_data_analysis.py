@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from careerlab.tasks.base import AnswerError
+from careerlab.workbook.tasks.base import AnswerError
 
 from .conftest import HOSTILE, assert_inert, reopen
 

@@ -1,7 +1,7 @@
 import pytest
 
-from careerlab.tasks.base import AnswerError
-from careerlab.tasks.long_text import MAX_CHARACTERS
+from careerlab.workbook.tasks.base import AnswerError
+from careerlab.workbook.tasks.long_text import MAX_CHARACTERS
 
 from .conftest import HOSTILE, assert_inert, reopen
 

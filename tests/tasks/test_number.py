@@ -1,7 +1,7 @@
 import pytest
 
-from careerlab.tasks.base import AnswerError
-from careerlab.tasks.number import read_number
+from careerlab.workbook.tasks.base import AnswerError
+from careerlab.workbook.tasks.number import read_number
 
 from .conftest import reopen
 

@@ -3,10 +3,10 @@ import json
 import pytest
 import yaml
 
-from careerlab.rubric import as_data, combined, load_all
-from careerlab.tasks.base import AnswerError
-from careerlab.tasks.self_assessment import RUBRIC_SNAPSHOT, find_rubric
-from careerlab.workbook import Workbook
+from careerlab.rubrics.format import as_data, combined, load_all
+from careerlab.workbook.book import Workbook
+from careerlab.workbook.tasks.base import AnswerError
+from careerlab.workbook.tasks.self_assessment import RUBRIC_SNAPSHOT, find_rubric
 
 from ..conftest import REPO
 from .conftest import HOSTILE, assert_inert, reopen

@@ -1,6 +1,6 @@
 import pytest
 
-from careerlab.tasks.base import AnswerError
+from careerlab.workbook.tasks.base import AnswerError
 
 from .conftest import HOSTILE, assert_inert, reopen
 

@@ -1,0 +1,453 @@
+"""What the grading page shows and saves, as plain data (every page has a JSON twin).
+
+No web framework here: the handlers call these functions (in a worker thread)
+and the tests call them directly against a real gradebook. Student work is not
+rendered here (see render.py); everything read from a student's files is data.
+
+Anonymous grading hides names to reduce bias while grading: submissions get a
+stable label derived from a hash of the assignment and student id, are listed
+in that label's order, and no name or id is in the page or the API. It is not
+a secret from the teacher, who can switch names back on at any time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nbgrader.api import Gradebook
+
+from careerlab import course
+from careerlab.feedback.autograded import results
+from careerlab.rubrics import comment_bank
+from careerlab.rubrics.format import Rubric, RubricError, as_data
+from careerlab.rubrics.levels import (
+    CELL_PREFIX,
+    CommentChanged,
+    ScoringError,
+    assignment_state,
+    clear_level,
+    conflicts,
+    criteria_state,
+    project_rubric,
+    record_comment,
+    record_level,
+)
+from careerlab.workbook.answers import answers_filename
+
+# Student ids follow careerlab.course's one rule (STUDENT_ID): they are used in URLs,
+# file paths and pages. Anonymous keys ("anon-" and hex digits) follow it too.
+ANONYMOUS_PREFIX = "anon-"
+MAX_COMMENT_CHARS = 10_000
+POINTS_TOLERANCE = 1e-6
+
+
+class GradingError(ValueError):
+    """A request the grading page cannot serve; ``status`` is the HTTP status to answer."""
+
+    def __init__(self, message: str, status: int = 400, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.extra = extra
+
+
+@dataclass(frozen=True)
+class Course:
+    root: Path
+    db_url: str
+
+    @classmethod
+    def at(cls, root: Path) -> Course:
+        return cls(root, course.gradebook_url(root))
+
+
+def anonymous_key(assignment: str, student: str) -> str:
+    digest = hashlib.sha256(f"careerlab:{assignment}:{student}".encode()).hexdigest()
+    return f"{ANONYMOUS_PREFIX}{digest[:8]}"
+
+
+def anonymous_label(key: str) -> str:
+    return f"Submission {key.removeprefix(ANONYMOUS_PREFIX)[:4].upper()}"
+
+
+def notebook_of(root: Path, assignment: str) -> str:
+    """The notebook that carries the rubric cells: a workbook's notebook is named after it."""
+    notebooks = course.notebooks(root / course.SOURCE_DIRECTORY / assignment)
+    names = [nb.stem for nb in notebooks]
+    if not names:
+        raise GradingError(f"There is no project '{assignment}'.", 404)
+    return assignment if assignment in names else names[0]
+
+
+def rubric_of(root: Path, assignment: str) -> Rubric:
+    # Only a project of this course: the name then never leaves workbooks/.
+    if assignment not in {folder.name for folder in course.assignments(root)}:
+        raise GradingError(f"There is no project '{assignment[:80]}'.", 404)
+    try:
+        return project_rubric(root, assignment)
+    except (ScoringError, RubricError, KeyError) as error:
+        raise GradingError(f"'{assignment}' has no rubric to grade with ({error}).", 404) from None
+
+
+# The list of submissions ----------------------------------------------------------------
+@dataclass(frozen=True)
+class Entry:
+    """One submission in an assignment's list."""
+
+    student: str
+    name: str
+    key: str  # what URLs use: the student id, or an anonymous key
+    label: str  # what people read: the name, or an anonymous label
+    given: int
+    conflicts: int
+    auto_points: float
+    auto_max: float
+    rubric_points: float
+
+    def status(self, total: int) -> str:
+        if self.conflicts:
+            return "conflict"
+        if self.given >= total:
+            return "graded"
+        return "in progress" if self.given else "not started"
+
+
+def _entries(ctx: Course, assignment: str, rubric: Rubric, anonymous: bool) -> list[Entry]:
+    notebook = notebook_of(ctx.root, assignment)
+    criteria = {c.id for c in rubric.criteria}
+    stored = {
+        student: {c: st.points for c, st in rows.items() if c in criteria and st.points is not None}
+        for student, rows in assignment_state(ctx.db_url, assignment, notebook).items()
+    }
+    entries = []
+    with Gradebook(ctx.db_url, course.COURSE_ID) as gradebook:
+        for submission in gradebook.notebook_submissions(notebook, assignment):
+            student = submission.student
+            if not course.is_student_id(student.id):
+                continue  # in the gradebook from before the rule: cannot be shown safely
+            levels = stored.get(student.id, {})
+            auto_points = auto_max = 0.0
+            manual: dict[str, float | None] = {}
+            for grade in submission.grades:
+                data = grade.to_dict()
+                if data["name"].startswith(CELL_PREFIX):
+                    manual[data["name"].removeprefix(CELL_PREFIX)] = grade.manual_score
+                elif data["cell_type"] == "code":
+                    auto_points += float(grade.score or 0)
+                    auto_max += float(data["max_score"] or 0)
+            disagree = sum(
+                1
+                for criterion in criteria
+                if _disagree(levels.get(criterion), manual.get(criterion, None))
+            )
+            name = " ".join(p for p in (student.first_name, student.last_name) if p) or student.id
+            key = anonymous_key(assignment, student.id) if anonymous else student.id
+            label = anonymous_label(key) if anonymous else name
+            entries.append(
+                Entry(
+                    student.id,
+                    name,
+                    key,
+                    label,
+                    len(levels),
+                    disagree,
+                    auto_points,
+                    auto_max,
+                    sum(levels.values()),
+                )
+            )
+    if anonymous:
+        return sorted(entries, key=lambda e: e.key)
+    return sorted(entries, key=lambda e: (e.name.split()[-1].lower(), e.name.lower(), e.student))
+
+
+def _disagree(level_points: float | None, manual: float | None) -> bool:
+    if level_points is None:
+        return manual is not None
+    return manual is None or abs(manual - level_points) > POINTS_TOLERANCE
+
+
+def waiting_for_autograde(ctx: Course, assignment: str, graded: set[str]) -> list[str]:
+    """Students whose submission was collected but is not in the gradebook yet."""
+    folder = ctx.root / "submitted"
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p.name
+        for p in folder.iterdir()
+        if (p / assignment).is_dir() and p.name not in graded and course.is_student_id(p.name)
+    )
+
+
+def _entry_data(entry: Entry, total: int, anonymous: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "key": entry.key,
+        "label": entry.label,
+        "status": entry.status(total),
+        "criteria_given": entry.given,
+        "criteria_total": total,
+        "conflicts": entry.conflicts,
+        "autograde_points": entry.auto_points,
+        "autograde_max": entry.auto_max,
+        "rubric_points": entry.rubric_points,
+    }
+    if not anonymous:
+        data["student"] = entry.student
+    return data
+
+
+def progress(entries: list[Entry], total: int) -> dict[str, int]:
+    graded = sum(1 for e in entries if e.status(total) == "graded")
+    return {"graded": graded, "total": len(entries)}
+
+
+def submission_list(ctx: Course, assignment: str, anonymous: bool) -> dict[str, Any]:
+    rubric = rubric_of(ctx.root, assignment)
+    entries = _entries(ctx, assignment, rubric, anonymous)
+    total = len(rubric.criteria)
+    waiting = waiting_for_autograde(ctx, assignment, {e.student for e in entries})
+    return {
+        "assignment": assignment,
+        "title": rubric.title,
+        "anonymous": anonymous,
+        "rubric_max": sum(rubric.max_points(c) for c in rubric.criteria),
+        "progress": progress(entries, total),
+        "submissions": [_entry_data(e, total, anonymous) for e in entries],
+        "waiting_for_autograde": len(waiting) if anonymous else waiting,
+    }
+
+
+def assignment_index(ctx: Course) -> list[dict[str, Any]]:
+    """Every project with a rubric, and how far its grading is."""
+    found = []
+    for folder in course.assignments(ctx.root):
+        try:
+            rubric = project_rubric(ctx.root, folder.name)
+            entries = _entries(ctx, folder.name, rubric, anonymous=False)
+        except (ScoringError, RubricError, KeyError, GradingError):
+            continue  # no rubric, or no notebook yet: nothing to grade here
+        found.append(
+            {
+                "assignment": folder.name,
+                "title": rubric.title,
+                "progress": progress(entries, len(rubric.criteria)),
+            }
+        )
+    return found
+
+
+# One submission ----------------------------------------------------------------------------
+def resolve(ctx: Course, assignment: str, key: str, anonymous: bool) -> tuple[list[Entry], int]:
+    """The list (in the order shown) and the index of the submission ``key`` names."""
+    rubric = rubric_of(ctx.root, assignment)
+    try:
+        course.check_student_id(key)
+    except course.StudentIdError as error:
+        raise GradingError(str(error), 404) from None
+    entries = _entries(ctx, assignment, rubric, anonymous)
+    for index, entry in enumerate(entries):
+        if key in (entry.key, entry.student):
+            return entries, index
+    raise GradingError(f"No autograded submission '{key}' for {assignment}.", 404)
+
+
+def answers_path(root: Path, assignment: str, student: str, notebook: str) -> Path:
+    for stage in ("autograded", "submitted"):
+        path = root / stage / student / assignment / answers_filename(notebook)
+        if path.exists():
+            return path
+    return root / "autograded" / student / assignment / answers_filename(notebook)
+
+
+def student_choices(answers: Path, rubric: Rubric) -> tuple[str | None, dict[str, str] | None]:
+    """(the product type made, the self-assessment) from the answers file, read as data."""
+    # careerlab.feedback imports every task kind (pandas, matplotlib): only when a page
+    # needs it, so a Jupyter server whose grading page is never opened does not load them.
+    from careerlab.feedback import chosen_product, self_ratings
+
+    return chosen_product(rubric, answers), self_ratings(answers, rubric)
+
+
+def criteria_data(
+    ctx: Course, rubric: Rubric, assignment: str, notebook: str, student: str
+) -> list[dict[str, Any]]:
+    """Each criterion: descriptors for the student's product, what is stored, any conflict,
+    and the student's own rating."""
+    answers = answers_path(ctx.root, assignment, student, notebook)
+    product, ratings = student_choices(answers, rubric)
+    state = criteria_state(ctx.db_url, assignment, notebook, student)
+    found = conflicts(ctx.db_url, rubric, assignment, notebook, student)
+    ordered = sorted(rubric.levels, key=lambda level: level.points)
+    data = []
+    for criterion in rubric.criteria:
+        stored = state.get(criterion.id)
+        conflict = found.get(criterion.id)
+        data.append(
+            {
+                "id": criterion.id,
+                "title": criterion.title,
+                "i_can": criterion.i_can,
+                "weight": criterion.weight,
+                "max_points": rubric.max_points(criterion),
+                "skills": list(criterion.skills),
+                "levels": [
+                    {
+                        "id": level.id,
+                        "name": level.name,
+                        "points": rubric.points(criterion, level.id),
+                        "descriptor": criterion.descriptor(level.id, product),
+                    }
+                    for level in ordered
+                ],
+                "level": stored.level if stored else None,
+                "points": stored.points if stored else None,
+                "comment": stored.comment if stored else "",
+                "updated_at": stored.updated_at.isoformat() if stored else None,
+                "self_rating": (ratings or {}).get(criterion.id),
+                "conflict": None
+                if conflict is None
+                else {
+                    "level": conflict.level,
+                    "level_points": conflict.level_points,
+                    "gradebook_points": conflict.gradebook_points,
+                },
+            }
+        )
+    return data
+
+
+def submission_detail(ctx: Course, assignment: str, key: str, anonymous: bool) -> dict[str, Any]:
+    """Everything the grading page shows for one submission, except the rendered work."""
+    rubric = rubric_of(ctx.root, assignment)
+    entries, index = resolve(ctx, assignment, key, anonymous)
+    entry = entries[index]
+    notebook = notebook_of(ctx.root, assignment)
+    answers = answers_path(ctx.root, assignment, entry.student, notebook)
+    total = len(rubric.criteria)
+    checks = results(ctx.root, ctx.db_url, assignment, notebook, entry.student)
+    product, ratings = student_choices(answers, rubric)
+    bank: dict[str, list[dict[str, Any]]] = {c.id: [] for c in rubric.criteria}
+    for banked in comment_bank.comments(ctx.db_url, assignment):
+        bank.setdefault(banked.criterion, []).append({"id": banked.id, "text": banked.text})
+    data: dict[str, Any] = {
+        "assignment": assignment,
+        "title": rubric.title,
+        "notebook": notebook,
+        "anonymous": anonymous,
+        "key": entry.key,
+        "label": entry.label,
+        "position": {"index": index + 1, "total": len(entries)},
+        "previous": entries[index - 1].key if index > 0 else None,
+        "next": entries[index + 1].key if index + 1 < len(entries) else None,
+        "progress": progress(entries, total),
+        "status": entry.status(total),
+        "product": product,
+        "rubric": as_data(rubric),
+        "criteria": criteria_data(ctx, rubric, assignment, notebook, entry.student),
+        "self_assessment": ratings is not None,
+        "autograde": [r.as_data() for r in checks],
+        "autograde_points": sum(r.points for r in checks),
+        "autograde_max": sum(r.max_points for r in checks),
+        "comment_bank": bank,
+    }
+    if not anonymous:
+        data["student"] = entry.student
+    return data
+
+
+def save_criterion(
+    ctx: Course,
+    assignment: str,
+    key: str,
+    criterion: str,
+    body: dict[str, Any],
+    anonymous: bool,
+    grader: str,
+) -> dict[str, Any]:
+    """Save what one action on one criterion changed, at once, and report the new state.
+
+    ``body``: ``{"level": id}`` gives a level (the comment is kept), ``{"level": null}``
+    takes it back; ``{"comment": text, "comment_base": text seen}`` saves the comment.
+    """
+    rubric = rubric_of(ctx.root, assignment)
+    entries, index = resolve(ctx, assignment, key, anonymous)
+    student = entries[index].student
+    notebook = notebook_of(ctx.root, assignment)
+    if criterion not in {c.id for c in rubric.criteria}:
+        raise GradingError(f"'{criterion}' is not a criterion of this rubric.", 404)
+    if not isinstance(body, dict) or not ({"level", "comment"} & set(body)):
+        raise GradingError("Send a level, a comment, or both.")
+    try:
+        if "comment" in body:
+            comment, base = body["comment"], body.get("comment_base")
+            if not isinstance(comment, str) or len(comment) > MAX_COMMENT_CHARS:
+                raise GradingError(f"A comment has at most {MAX_COMMENT_CHARS:,} characters.")
+            if base is not None and not isinstance(base, str):
+                raise GradingError("comment_base must be text.")
+            record_comment(
+                ctx.db_url, rubric, assignment, notebook, student, criterion, comment, grader, base
+            )
+        if "level" in body:
+            level = body["level"]
+            if level is None:
+                clear_level(ctx.db_url, assignment, notebook, student, criterion)
+            elif isinstance(level, str):
+                record_level(
+                    ctx.db_url,
+                    rubric,
+                    assignment,
+                    notebook,
+                    student,
+                    criterion,
+                    level,
+                    comment=None,
+                    grader=grader,
+                )
+            else:
+                raise GradingError("A level is one of the rubric's level ids, or null.")
+    except CommentChanged as changed:
+        raise GradingError(str(changed), 409, current=changed.current) from None
+    except ScoringError as error:
+        raise GradingError(str(error), 400) from None
+    after = _entries(ctx, assignment, rubric, anonymous)
+    mine = next(e for e in after if e.student == student)
+    state = criteria_data(ctx, rubric, assignment, notebook, student)
+    return {
+        "criterion": next(c for c in state if c["id"] == criterion),
+        "status": mine.status(len(rubric.criteria)),
+        "progress": progress(after, len(rubric.criteria)),
+    }
+
+
+# The comment bank ------------------------------------------------------------------------
+def bank_list(ctx: Course, assignment: str) -> dict[str, Any]:
+    rubric_of(ctx.root, assignment)
+    return {
+        "assignment": assignment,
+        "comments": [
+            {"id": c.id, "criterion": c.criterion, "text": c.text}
+            for c in comment_bank.comments(ctx.db_url, assignment)
+        ],
+    }
+
+
+def bank_add(ctx: Course, assignment: str, body: Any) -> dict[str, Any]:
+    rubric = rubric_of(ctx.root, assignment)
+    if not isinstance(body, dict) or not isinstance(body.get("text"), str):
+        raise GradingError("Send the comment's text and its criterion.")
+    criterion = body.get("criterion")
+    if criterion not in {c.id for c in rubric.criteria}:
+        raise GradingError("That is not a criterion of this rubric.")
+    try:
+        added = comment_bank.add(ctx.db_url, assignment, criterion, body["text"])
+    except comment_bank.BankError as error:
+        raise GradingError(str(error)) from None
+    return {"id": added.id, "criterion": added.criterion, "text": added.text}
+
+
+def bank_remove(ctx: Course, assignment: str, comment_id: int) -> None:
+    rubric_of(ctx.root, assignment)
+    if not comment_bank.remove(ctx.db_url, assignment, comment_id):
+        raise GradingError("That comment is not in the bank.", 404)

@@ -1,0 +1,168 @@
+"""A read-only showcase of one student's finished project, for their portfolio.
+
+Built by trusted code from the student's answers as data: the workbook's task
+definitions come from the course's own source notebook (the author's code,
+never the student's), and each task shows the student's stored answer through
+its kind's ``render_html``, which escapes every string. Charts are redrawn from
+the stored choices by careerlab.workbook.charts. No cell a student wrote or changed ever
+runs here.
+
+Served by Voila from ``extensions/careerlab/showcase/showcase.ipynb``:
+``/voila/render/extensions/careerlab/showcase/showcase.ipynb?assignment=A&student=S``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import nbformat
+
+from careerlab import course
+from careerlab.feedback import rubric_html
+from careerlab.rubrics.levels import ScoringError, levels_for, project_rubric
+from careerlab.workbook.answers import answers_filename
+from careerlab.workbook.book import SHOWCASE_FOLDER, Workbook
+from careerlab.workbook.tasks.base import escape
+from careerlab.workbook.tasks.product import ProductTask
+
+NOTEBOOK_PATH = "extensions/careerlab/showcase/showcase.ipynb"  # relative to the course root
+
+STYLE = """
+<style>
+.careerlab-showcase { max-width: 60em; margin: 0 auto; font-family: system-ui, sans-serif;
+  line-height: 1.5; }
+.careerlab-showcase .careerlab-answer { border-top: 1px solid #ccc; padding: 0.5em 0; }
+.careerlab-showcase figure img { max-width: 100%; height: auto; }
+.careerlab-showcase .careerlab-slide { border: 2px solid #333; padding: 1em; }
+</style>
+"""
+
+
+class ShowcaseError(ValueError):
+    """The showcase cannot be built; the message says why in plain words."""
+
+
+def _trusted_cells(notebook: Path) -> list[str]:
+    """The source notebook's read-only code cells: the author's set-up and task calls."""
+    nb = nbformat.read(notebook, as_version=4)
+    sources = []
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if (
+            cell.cell_type == "code"
+            and meta.get("locked")
+            and not meta.get("grade")
+            and not meta.get("solution")
+        ):
+            sources.append(cell.source)
+    return sources
+
+
+def load_workbook(
+    root: Path, assignment: str, student: str, notebook: str, *, missing_ok: bool = False
+) -> Workbook:
+    """Rebuild the workbook's tasks from the course source, with the student's answers.
+
+    ``missing_ok``: a submission without an answers file (nothing answered) gives
+    the tasks with no answers instead of an error (the grading page shows it)."""
+    source_folder = root / course.SOURCE_DIRECTORY / assignment
+    source = source_folder / f"{notebook}.ipynb"
+    answers_folder = None
+    for stage in ("autograded", "submitted"):
+        folder = root / stage / student / assignment
+        if (folder / answers_filename(notebook)).exists():
+            answers_folder = folder
+            break
+    if answers_folder is None and missing_ok:
+        answers_folder = root / "autograded" / student / assignment
+    if answers_folder is None:
+        raise ShowcaseError(f"No answers from {student} for {assignment} yet.")
+    token = SHOWCASE_FOLDER.set(answers_folder)
+    previous = Path.cwd()
+    namespace: dict[str, object] = {"__name__": "careerlab_showcase"}
+    try:
+        from IPython.utils.capture import capture_output
+
+        # The author's cells load data relative to their folder, and may display
+        # things (tables, notes) the showcase does not want.
+        os.chdir(source_folder)
+        with capture_output():
+            for code in _trusted_cells(source):
+                exec(compile(code, str(source), "exec"), namespace)  # noqa: S102 -- author's code
+    finally:
+        os.chdir(previous)
+        SHOWCASE_FOLDER.reset(token)
+    workbook = namespace.get("wb")
+    if not isinstance(workbook, Workbook):
+        raise ShowcaseError(f"{source} does not set up `wb`.")
+    return workbook
+
+
+def showcase_html(root: Path, assignment: str, student: str) -> str:
+    try:
+        course.check_student_id(student)
+    except course.StudentIdError as error:
+        raise ShowcaseError(str(error)) from None
+    # Only a project of this course: the name then never leaves workbooks/.
+    if assignment not in {folder.name for folder in course.assignments(root)}:
+        raise ShowcaseError("There is no such project.")
+    notebooks = course.notebooks(root / course.SOURCE_DIRECTORY / assignment)
+    if not notebooks:
+        raise ShowcaseError("There is no such project.")
+    parts = []
+    title = assignment
+    for notebook in notebooks:
+        workbook = load_workbook(root, assignment, student, notebook.stem)
+        parts.extend(
+            f'<p class="careerlab-problem" role="note">Not shown: {escape(problem)}</p>'
+            for problem in workbook_problems(workbook)
+        )
+        answered = [t for t in workbook.tasks.values() if t.value is not None]
+        products = [t for t in answered if isinstance(t, ProductTask)]
+        shown_inside = {t.chart for t in products}  # a product shows its chart itself
+        if products:
+            parts.append("<h2>The finished product</h2>")
+            parts.extend(task.render_html() for task in products)
+        steps = [t for t in answered if t not in products and t.id not in shown_inside]
+        if steps:
+            parts.append("<h2>How the work was done</h2>")
+            parts.extend(task.render_html() for task in steps)
+        try:
+            rubric = project_rubric(root, assignment)
+        except ScoringError:
+            continue
+        title = rubric.title
+        levels = levels_for(course.gradebook_url(root), assignment, notebook.stem, student)
+        product = None
+        product_task = workbook.tasks.get(rubric.product_task or "")
+        if product_task is not None and product_task.value:
+            product = product_task.value.get("product")
+        ids = {"assignment": assignment, "notebook": notebook.stem, "student": student}
+        parts.append(rubric_html(rubric, levels, product, ids))
+    return (
+        f'{STYLE}<main class="careerlab-showcase"><h1>{escape(title)}</h1>'
+        f'<p class="careerlab-byline">Work by {escape(student)}</p>{"".join(parts)}</main>'
+    )
+
+
+def workbook_problems(workbook: Workbook) -> list[str]:
+    """What in the answers file cannot be used, one sentence each (the file keeps it)."""
+    problems = list(workbook.loaded.problems)
+    problems += [task.problem for task in workbook.tasks.values() if task.problem]
+    return problems
+
+
+def show_from_query() -> None:
+    """What the showcase notebook runs: read ?assignment=&student= and show the page."""
+    from IPython.display import HTML, display
+
+    query = parse_qs(os.environ.get("QUERY_STRING", ""))
+    assignment = (query.get("assignment") or [""])[0]
+    student = (query.get("student") or [""])[0]
+    try:
+        page = showcase_html(course.find_root(), assignment, student)
+    except (ShowcaseError, FileNotFoundError) as error:
+        page = f'<p role="alert">This showcase cannot be shown: {escape(error)}</p>'
+    display(HTML(page))

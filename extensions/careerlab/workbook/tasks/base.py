@@ -1,0 +1,227 @@
+"""What every task kind shares.
+
+A task kind is one module (choice.py, number.py, ...) holding a Task subclass
+that owns the kind's whole life: its options, its widget, how a stored answer is
+validated (``parse``), how it is auto-checked against a key (``check``), and how
+an answer is shown in every other view (``render_html``). Nothing outside the
+module special-cases a kind.
+"""
+
+from __future__ import annotations
+
+import html
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import ipywidgets as widgets
+
+from careerlab.workbook.answers import SaveError
+
+if TYPE_CHECKING:
+    from careerlab.workbook.book import Workbook
+
+
+class AnswerError(ValueError):
+    """A value is not a usable answer; the message is written for the student."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """The result of checking an answer against a key, in student language."""
+
+    correct: bool
+    message: str
+
+
+def escape(text: Any) -> str:
+    """Escape anything for HTML. Every student string passes through here."""
+    return html.escape(str(text), quote=True)
+
+
+def state_title(state: dict[str, Any]) -> str:
+    """The task's title from ``check_state`` data, as text of a sane length."""
+    return str(state.get("title", "This task"))[:200]
+
+
+def status_html(text: str, *, problem: bool = False) -> str:
+    """A status line read out by screen readers and marked with words, not colour alone."""
+    css = "careerlab-status careerlab-problem" if problem else "careerlab-status"
+    prefix = "Problem: " if problem else ""
+    return f'<div class="{css}" role="status" aria-live="polite">{escape(prefix + text)}</div>'
+
+
+def answer_block(task: Task, body_html: str) -> str:
+    """How a task and its answer appear outside JupyterLab (feedback, formgrader, showcase)."""
+    return (
+        f'<div class="careerlab-answer" data-task="{escape(task.id)}">'
+        f'<p class="careerlab-prompt"><strong>{escape(task.title)}</strong></p>'
+        f"{body_html}</div>"
+    )
+
+
+def require_columns(task_id: str, data: Any, columns: list[str | None]) -> None:
+    """An author's mistake in a data task fails at once, naming the task and column."""
+    missing = [c for c in columns if c is not None and c not in data.columns]
+    if missing:
+        raise ValueError(f"Task '{task_id}': the data has no column {missing[0]!r}.")
+
+
+# The CSS class of every task's box: pages style it, and careerlab.workbook.keyboard keeps
+# JupyterLab's notebook shortcuts away from the keys pressed inside it.
+TASK_CLASS = "careerlab-task"
+NO_ANSWER_HTML = '<p class="careerlab-empty"><em>No answer given.</em></p>'
+
+
+class TaskView(widgets.VBox):
+    """The widget a task displays.
+
+    Its display bundle also carries an HTML copy of the answer. JupyterLab and
+    Voila show the live widget; nbconvert (nbgrader's formgrader and feedback)
+    has no widget state and falls back to the HTML, so graders read the answer.
+    """
+
+    def __init__(self, task: Task, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._task = task
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is not None:
+            bundle["text/html"] = self._task.render_html()
+            bundle["text/plain"] = f"{self._task.title}: {self._task.plain_answer()}"
+        return bundle
+
+
+class Task(ABC):
+    """One question in a workbook, identified by a stable id."""
+
+    kind: ClassVar[str]
+    Key: ClassVar[type]
+
+    def __init__(self, workbook: Workbook, task_id: str, title: str, prompt: str) -> None:
+        self.workbook = workbook
+        self.id = task_id
+        self.title = title
+        self.prompt = prompt
+        self.value: Any = None
+        self.problem: str | None = None
+        self._status = widgets.HTML(layout=widgets.Layout(min_height="1.5em"))
+        self.view: TaskView | None = None
+
+    # Stored answers ------------------------------------------------------------
+    @abstractmethod
+    def parse(self, value: Any) -> Any:
+        """Validate a value read from the answers file. Raise AnswerError."""
+
+    def restore(self, entry: dict[str, Any] | None) -> None:
+        """Take the stored answer, or record in plain words why it cannot be used."""
+        if entry is None:
+            return
+        if entry.get("kind") != self.kind:
+            self.problem = (
+                f"Task '{self.id}': the saved answer is for a different kind of question "
+                f"({str(entry.get('kind'))[:40]}). Please answer again."
+            )
+            return
+        try:
+            self.value = self.parse(entry.get("value"))
+        except AnswerError as error:
+            self.problem = (
+                f"Task '{self.id}': your saved answer could not be used ({error}). "
+                "Please answer again."
+            )
+        except Exception as error:  # a value no kind foresaw must not stop the workbook
+            self.problem = (
+                f"Task '{self.id}': your saved answer could not be used "
+                f"({type(error).__name__}). Please answer again."
+            )
+
+    def save(self, value: Any, **extra: Any) -> bool:
+        """Store a new answer now. Returns False (and says why) if it was not saved."""
+        try:
+            moved = self.workbook.store.save(self.id, self.kind, value, **extra)
+        except SaveError as error:
+            self.show_status(str(error), problem=True)
+            return False
+        self.value = value
+        self.problem = None
+        note = f" (an unreadable answers file was kept as {moved})" if moved else ""
+        self.show_status(f"✓ Saved at {datetime.now().strftime('%H:%M:%S')}{note}.")
+        return True
+
+    # Widget --------------------------------------------------------------------
+    @abstractmethod
+    def build_controls(self) -> list[widgets.Widget]:
+        """The input widgets, showing the stored answer."""
+
+    def build_view(self) -> TaskView:
+        prompt = widgets.HTML(
+            f'<div class="careerlab-prompt"><strong>{escape(self.title)}</strong>'
+            f"<p>{escape(self.prompt)}</p></div>"
+        )
+        if self.problem:
+            self.show_status(self.problem, problem=True)
+        elif self.value is not None:
+            self.show_status("✓ Your saved answer is shown.")
+        self.view = TaskView(
+            self,
+            children=[prompt, *self.build_controls(), self._status],
+            layout=widgets.Layout(border="1px solid #888", padding="0.5em", margin="0.5em 0"),
+        )
+        self.view.add_class(TASK_CLASS)
+        self.view.add_class(f"careerlab-{self.kind.replace('_', '-')}")
+        return self.view
+
+    def show_status(self, text: str, *, problem: bool = False) -> None:
+        self._status.value = status_html(text, problem=problem)
+
+    @abstractmethod
+    def fill(self, response: Any) -> None:
+        """Do what a student does in the browser: set the widgets' values (and
+        press buttons) so the widgets' own handlers save the answer. Used by
+        tests and benchmarks; call after the view is built."""
+
+    # Grading -------------------------------------------------------------------
+    def check(self, key: Any) -> Check:
+        """Compare the stored answer with a key. Never raises for any stored value."""
+        return self.judge(self.check_state(), key)
+
+    def check_state(self) -> dict[str, Any]:
+        """What judging the answer needs, as plain JSON data: the title and the stored
+        answer, and whatever a kind adds. ``careerlab autograde`` asks the student's
+        process for this and judges it in its own process, so answer keys never enter
+        the student's process (docs/security.md)."""
+        return {"title": self.title, "value": self.value}
+
+    @classmethod
+    @abstractmethod
+    def judge(cls, state: dict[str, Any], key: Any) -> Check:
+        """Compare an answer, given as ``check_state()`` data, with a key. The state may
+        come from a process the student tampered with: never trust its types (the
+        grader turns any exception here into a wrong answer)."""
+
+    # Other views -----------------------------------------------------------------
+    @abstractmethod
+    def answer_html(self) -> str:
+        """The answer as escaped HTML, without the task heading."""
+
+    def safe_answer_html(self) -> str:
+        """``answer_html``, or a note saying it cannot be shown: every view (grading page,
+        showcase, feedback) shows the rest of the work whatever one stored value holds."""
+        if self.value is None:
+            return NO_ANSWER_HTML
+        try:
+            return self.answer_html()
+        except Exception as error:
+            return (
+                '<p class="careerlab-problem" role="note"><em>This answer cannot be shown '
+                f"({escape(type(error).__name__)}); it is kept in the answers file.</em></p>"
+            )
+
+    def render_html(self) -> str:
+        return answer_block(self, self.safe_answer_html())
+
+    def plain_answer(self) -> str:
+        return "no answer" if self.value is None else str(self.value)

@@ -1,0 +1,160 @@
+"""A chart the student designs with menus: which measure, which chart type, and
+a title. Stored as those choices; drawn by trusted code (careerlab.workbook.charts)
+wherever it is shown, so the same chart appears in the workbook, the feedback
+and the showcase."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import ipywidgets as widgets
+import pandas as pd
+from IPython.display import Image, clear_output, display
+
+from careerlab.workbook import charts
+from careerlab.workbook.tasks.base import (
+    AnswerError,
+    Check,
+    Task,
+    escape,
+    require_columns,
+    state_title,
+)
+
+MAX_TITLE = 100
+
+
+@dataclass(frozen=True)
+class ChartKey:
+    """Correct when the chart shows one of ``measures`` and has a title."""
+
+    measures: tuple[str, ...]
+
+
+class ChartTask(Task):
+    kind = "chart"
+    Key = ChartKey
+
+    def __init__(
+        self,
+        workbook,
+        task_id,
+        title,
+        prompt,
+        data: pd.DataFrame,
+        category: str,
+        measures: list[str],
+        kinds: tuple[str, ...] = ("bar", "barh"),
+    ) -> None:
+        super().__init__(workbook, task_id, title, prompt)
+        require_columns(task_id, data, [category, *measures])
+        self.data = data
+        self.category = category
+        self.measures = list(measures)
+        self.kinds = tuple(k for k in kinds if k in charts.KINDS)
+
+    def parse(self, value: Any) -> dict[str, str]:
+        if not isinstance(value, dict):
+            raise AnswerError("it is not a chart design")
+        measure, kind, title = value.get("measure"), value.get("kind"), value.get("title", "")
+        if measure not in self.measures:
+            raise AnswerError("its measure is not one of the choices")
+        if kind not in self.kinds:
+            raise AnswerError("its chart type is not one of the choices")
+        if not isinstance(title, str) or len(title) > MAX_TITLE:
+            raise AnswerError(f"its title must be text of at most {MAX_TITLE} characters")
+        return {"measure": measure, "kind": kind, "title": title}
+
+    def build_controls(self) -> list[widgets.Widget]:
+        style = {"description_width": "initial"}
+        current = self.value or {}
+        self.measure = widgets.Dropdown(
+            options=[(charts.label(m), m) for m in self.measures],
+            value=current.get("measure", self.measures[0]),
+            description="Measure to show",
+            style=style,
+        )
+        self.chart_kind = widgets.Dropdown(
+            options=[(charts.KINDS[k], k) for k in self.kinds],
+            value=current.get("kind", self.kinds[0]),
+            description="Chart type",
+            style=style,
+        )
+        self.chart_title = widgets.Text(
+            value=current.get("title", ""),
+            description="Chart title",
+            placeholder="Say what the chart shows",
+            continuous_update=False,
+            style=style,
+            layout=widgets.Layout(width="min(36em, 100%)"),
+        )
+        self.preview = widgets.Output()
+        for control in (self.measure, self.chart_kind, self.chart_title):
+            control.observe(self._changed, names="value")
+        self._draw(self._design())
+        return [widgets.HBox([self.measure, self.chart_kind]), self.chart_title, self.preview]
+
+    def _design(self) -> dict[str, str]:
+        return {
+            "measure": self.measure.value,
+            "kind": self.chart_kind.value,
+            "title": self.chart_title.value.strip(),
+        }
+
+    def _draw(self, design: dict[str, str]) -> None:
+        with self.preview:
+            clear_output(wait=True)
+            display(Image(data=self.png(design), alt=self.alt_text(design)))
+
+    def _changed(self, change: Any = None) -> None:
+        try:
+            design = self.parse(self._design())
+        except AnswerError as error:
+            self.show_status(f"Not saved: {error}.", problem=True)
+            return
+        self._draw(design)
+        self.save(design)
+
+    def fill(self, response: dict[str, str]) -> None:
+        self.measure.value = response["measure"]
+        self.chart_kind.value = response.get("kind", self.kinds[0])
+        self.chart_title.value = response.get("title", "")
+
+    def png(self, design: dict[str, str]) -> bytes:
+        return charts.draw_png(
+            self.data, self.category, design["measure"], design["kind"], design.get("title", "")
+        )
+
+    def alt_text(self, design: dict[str, str]) -> str:
+        rows = ", ".join(
+            f"{row[self.category]}: {row[design['measure']]:,.12g}"
+            for _, row in self.data.iterrows()
+        )
+        measure, category = charts.label(design["measure"]), charts.label(self.category)
+        shape = "Line chart" if design["kind"] == "line" else "Bar chart"
+        return f"{shape} of {measure} by {category}. {rows}"
+
+    @classmethod
+    def judge(cls, state: dict[str, Any], key: ChartKey) -> Check:
+        title, value = state_title(state), state.get("value")
+        if not isinstance(value, dict):
+            return Check(False, f"{title}: no chart was made.")
+        if value.get("measure") not in key.measures:
+            return Check(False, f"{title}: this measure does not support the question.")
+        if not value.get("title"):
+            return Check(False, f"{title}: the chart needs a title.")
+        return Check(True, f"{title}: the chart shows a useful measure and has a title.")
+
+    def answer_html(self) -> str:
+        url = charts.png_data_url(self.png(self.value))
+        alt = escape(self.alt_text(self.value))
+        return (
+            f'<figure class="careerlab-chart"><img src="{url}" alt="{alt}">'
+            f"<figcaption>{escape(self.value['title'] or 'Untitled chart')}</figcaption></figure>"
+        )
+
+    def plain_answer(self) -> str:
+        if self.value is None:
+            return "no answer"
+        return f"{charts.label(self.value['measure'])} chart: {self.value['title']}"

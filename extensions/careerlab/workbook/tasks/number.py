@@ -1,0 +1,143 @@
+"""A number with a unit, checked within a tolerance.
+
+Students type the number the way people write it ("$1,234.50", "12.5%"); the
+widget says how it read it, so a typo is caught before grading."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import ipywidgets as widgets
+
+from careerlab.workbook.tasks.base import AnswerError, Check, Task, escape, state_title
+
+# Optional sign, optional $, digits with optional thousands commas, optional
+# decimals, optional trailing %.
+NUMBER_TEXT = re.compile(
+    r"^\s*([-+]?)\s*\$?\s*((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)\s*%?\s*$"
+)
+LIMIT = 1e15
+
+
+def read_number(text: str) -> float:
+    """Read a number as a person writes it. Raise AnswerError in plain words."""
+    if len(text) > 60:
+        raise AnswerError("that is too long to be a number")
+    match = NUMBER_TEXT.match(text)
+    if not match:
+        raise AnswerError(f"“{text.strip()[:40]}” is not a number. Type digits, like 12.50")
+    value = float(match.group(1) + match.group(2).replace(",", ""))
+    return value
+
+
+def is_number(value: Any) -> bool:
+    """A finite int or float (not a bool): what a number answer must be."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def format_number(value: float, unit: str) -> str:
+    return f"{value:,.12g} {unit}".strip()
+
+
+@dataclass(frozen=True)
+class NumberKey:
+    """Correct when within ``tolerance`` (absolute) of ``value``, or within
+    ``relative`` (a fraction, 0.01 = 1%) of it when that is given."""
+
+    value: float
+    tolerance: float = 0.0
+    relative: float | None = None
+
+    def allowed_error(self) -> float:
+        if self.relative is not None:
+            return abs(self.value) * self.relative
+        return self.tolerance
+
+
+class NumberTask(Task):
+    kind = "number"
+    Key = NumberKey
+
+    def __init__(
+        self,
+        workbook,
+        task_id,
+        title,
+        prompt,
+        unit: str = "",
+        minimum: float = -LIMIT,
+        maximum: float = LIMIT,
+        label: str = "Your answer",
+    ) -> None:
+        super().__init__(workbook, task_id, title, prompt)
+        self.unit = unit
+        self.minimum = minimum
+        self.maximum = maximum
+        self.label = label
+
+    def parse(self, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise AnswerError("it is not a number")
+        try:
+            value = float(value)
+        except OverflowError:  # an int with hundreds of digits: past any float
+            raise AnswerError("it is too large a number") from None
+        if not math.isfinite(value):
+            raise AnswerError("it is not a finite number")
+        if not self.minimum <= value <= self.maximum:
+            raise AnswerError(f"it should be between {self.minimum:,g} and {self.maximum:,g}")
+        return value
+
+    def build_controls(self) -> list[widgets.Widget]:
+        self.input = widgets.Text(
+            value="" if self.value is None else f"{self.value:.12g}",
+            description=self.label,
+            placeholder="Type a number",
+            continuous_update=False,
+            style={"description_width": "initial"},
+        )
+        unit = widgets.HTML(f"<span class='careerlab-unit'>{escape(self.unit)}</span>")
+        self.input.observe(self._changed, names="value")
+        return [widgets.HBox([self.input, unit])]
+
+    def _changed(self, change: dict[str, Any]) -> None:
+        text = change["new"]
+        if not text.strip():
+            return
+        try:
+            value = self.parse(read_number(text))
+        except AnswerError as error:
+            self.show_status(f"Not saved: {error}.", problem=True)
+            return
+        if self.save(value):
+            self.show_status(f"✓ Saved {self.format(value)}. Check this is what you meant.")
+
+    def fill(self, response: str) -> None:
+        self.input.value = response
+
+    def format(self, value: float) -> str:
+        return format_number(value, self.unit)
+
+    def check_state(self) -> dict[str, Any]:
+        return {**super().check_state(), "unit": self.unit}
+
+    @classmethod
+    def judge(cls, state: dict[str, Any], key: NumberKey) -> Check:
+        title, value = state_title(state), state.get("value")
+        if value is None:
+            return Check(False, f"{title}: no number was given.")
+        if not is_number(value):
+            return Check(False, f"{title}: the answer is not a number.")
+        if abs(value - key.value) <= key.allowed_error() + 1e-9:
+            return Check(True, f"{title}: correct.")
+        shown = format_number(value, str(state.get("unit", ""))[:60])
+        return Check(False, f"{title}: {shown} is not correct yet.")
+
+    def answer_html(self) -> str:
+        return f"<p>{escape(self.format(self.value))}</p>"
+
+    def plain_answer(self) -> str:
+        return "no answer" if self.value is None else self.format(self.value)
