@@ -17,10 +17,8 @@ from careerlab.rubrics.format import Criterion, Rubric, RubricError
 from careerlab.testing.simulate import load_solutions
 from careerlab.workbook.answers import ANSWERS_SUFFIX
 from careerlab.workbook.products import all_products
+from careerlab.workbook.tasks import task_call
 
-TASK_CALL = re.compile(
-    r"""wb\.(?:choice|number|short_text|long_text|data_analysis|chart|product|self_assess)\(\s*["']([^"']+)["']"""
-)
 WORKBOOK_CALL = re.compile(r"""^wb\s*=\s*Workbook\(\s*["']([^"']+)["']\s*\)""", re.MULTILINE)
 MAX_DATA_BYTES = 5_000_000  # what a notebook loads stays small, so grading stays fast
 
@@ -95,7 +93,7 @@ def check_notebook(path: Path, solutions: dict | None = None) -> list[str]:
             f'{path}: needs exactly one line `wb = Workbook("{path.stem}")` '
             f"(the id must be the notebook's name); found {ids or 'none'}."
         )
-    tasks = TASK_CALL.findall(sources)
+    tasks = task_call().findall(sources)
     for task_id in sorted({t for t in tasks if tasks.count(t) > 1}):
         problems.append(f"{path}: task id {task_id!r} is shown twice.")
     missing = [t for t in tasks if t not in (solutions or {})]

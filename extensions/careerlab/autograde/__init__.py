@@ -9,7 +9,6 @@
 - ``report`` and ``command``: progress bar, summary, JSON and CSV.
 - ``keys``: CareerLab's hidden tests judged here, so answer keys never enter the
   student's process.
-- ``hidden``: keeps hidden tests out of feedback.
 
 docs/grading.md explains it to teachers.
 """

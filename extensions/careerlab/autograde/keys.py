@@ -74,17 +74,14 @@ def declared_checks(source: str) -> list[DeclaredCheck] | None:
     return checks or None
 
 
-# The Workbook methods that show a task, by the kind they show (workbook.py).
-_SHOWN_BY = {"self_assess": "self_assessment"}
-
-
 def shown_kinds(notebook: dict[str, Any]) -> dict[str, str]:
     """task id -> kind, from the author's locked cells (``wb.choice("id", ...)``).
 
     The grader takes a task's kind from here, never from the student's process,
     so a tampered process cannot have an answer judged as another kind."""
-    from careerlab.workbook.tasks import KINDS
+    from careerlab.workbook.tasks import by_method
 
+    shown_by = by_method()  # Workbook method -> the kind it shows
     kinds: dict[str, str] = {}
     for cell in notebook.get("cells", []):
         meta = cell.get("metadata", {}).get("nbgrader", {})
@@ -104,9 +101,8 @@ def shown_kinds(notebook: dict[str, Any]) -> dict[str, str]:
                 and isinstance(node.args[0].value, str)
             ):
                 continue
-            kind = _SHOWN_BY.get(node.func.attr, node.func.attr)
-            if kind in KINDS:
-                kinds[node.args[0].value] = kind
+            if node.func.attr in shown_by:
+                kinds[node.args[0].value] = shown_by[node.func.attr].kind
     return kinds
 
 
@@ -163,7 +159,9 @@ def judged_outputs(
     """The outputs the test cell would have had: none if every check passes, else
     the error the first failing ``wb.grade`` raises (nbgrader scores it zero).
     ``kinds`` is ``shown_kinds`` of the notebook."""
-    from careerlab.workbook.tasks import KINDS
+    from careerlab.workbook.tasks import kinds as registered_kinds
+
+    known_kinds = registered_kinds()
 
     if not isinstance(report, dict):
         return _error("GraderError", "The grader could not read the recorded answers.")
@@ -182,8 +180,8 @@ def judged_outputs(
             return _error("AssertionError", message)
         claimed = answer.get("kind") if isinstance(answer, dict) else None
         state = answer.get("state") if isinstance(answer, dict) else None
-        known = isinstance(claimed, str) and claimed in KINDS
-        kind = KINDS.get(kinds.get(check.task, claimed)) if known else None
+        known = isinstance(claimed, str) and claimed in known_kinds
+        kind = known_kinds.get(kinds.get(check.task, claimed)) if known else None
         if kind is None or kind.kind != claimed or not isinstance(state, dict):
             return _error("AssertionError", f"Task '{check.task}': the answer could not be read.")
         try:

@@ -20,18 +20,9 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from careerlab import course
 from careerlab.rubrics.levels import CELL_PREFIX
+from careerlab.workbook import tasks
 
 MAX_MESSAGE_CHARS = 400
-TASK_METHODS = {
-    "choice",
-    "number",
-    "short_text",
-    "long_text",
-    "data_analysis",
-    "chart",
-    "product",
-    "self_assess",
-}
 
 
 @dataclass(frozen=True)
@@ -85,13 +76,14 @@ def read_tasks(source_notebook: Path) -> tuple[dict[str, str], dict[str, str]]:
     nb = nbformat.read(source_notebook, as_version=4)
     titles: dict[str, str] = {}
     tests: dict[str, str] = {}
+    shown_by = tasks.by_method()  # the Workbook methods that show a task
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
         meta = cell.get("metadata", {}).get("nbgrader", {})
         for call in _calls(cell.source):
             method, args = _wb_method(call), _literal_args(call)
-            if method in TASK_METHODS and len(args) >= 2:
+            if method in shown_by and len(args) >= 2:
                 titles[args[0]] = args[1]
             elif method == "grade" and args and meta.get("grade") and meta.get("grade_id"):
                 tests.setdefault(meta["grade_id"], args[0])

@@ -8,6 +8,7 @@ path of a data task) and ``wb.check`` (a friendly progress report).
 
 from __future__ import annotations
 
+import inspect
 import os
 from contextvars import ContextVar
 from pathlib import Path
@@ -16,19 +17,9 @@ from typing import Any
 from IPython.display import HTML, display
 
 from careerlab.course import is_course_folder
+from careerlab.workbook import tasks
 from careerlab.workbook.answers import TASK_ID, AnswersStore, Loaded, answers_filename
-from careerlab.workbook.tasks import (
-    ChartTask,
-    ChoiceTask,
-    DataAnalysisTask,
-    LongTextTask,
-    ProductTask,
-    Task,
-)
-from careerlab.workbook.tasks.base import escape
-from careerlab.workbook.tasks.number import NumberTask
-from careerlab.workbook.tasks.self_assessment import SelfAssessmentTask
-from careerlab.workbook.tasks.short_text import ShortTextTask
+from careerlab.workbook.tasks.base import Task, TaskContext, escape
 
 # Set by the showcase while it runs a workbook's trusted cells: every Workbook
 # then reads that folder's answers as data, saves nothing and shows no widget.
@@ -76,6 +67,8 @@ class Workbook:
         else:
             self.store = AnswersStore(self.folder / answers_filename(workbook_id), workbook_id)
         self.loaded = self.store.load()
+        # What a task may use of its workbook (tasks never see the Workbook itself).
+        self.context = TaskContext(store=self.store, folder=self.folder, task=self.tasks.get)
         for problem in self.loaded.problems:
             _notice(problem + self._unreadable_hint(), problem=True)
 
@@ -96,30 +89,27 @@ class Workbook:
         if not self.read_only:
             display(task.build_view())
 
-    def choice(self, task_id: str, title: str, prompt: str, options: dict[str, str]) -> None:
-        self._add(ChoiceTask(self, task_id, title, prompt, options))
+    def __getattr__(self, name: str) -> Any:
+        # wb.choice(...), wb.self_assess(...), ...: one method per task kind, from the
+        # registry (careerlab.workbook.tasks), so a new kind needs no edit here.
+        kind = tasks.by_method().get(name)
+        if kind is None:
+            raise AttributeError(f"'Workbook' object has no attribute {name!r}")
 
-    def number(self, task_id: str, title: str, prompt: str, **options: Any) -> None:
-        self._add(NumberTask(self, task_id, title, prompt, **options))
+        def show(task_id: str, title: str, prompt: str, *args: Any, **options: Any) -> None:
+            self._add(kind(self.context, task_id, title, prompt, *args, **options))
 
-    def short_text(self, task_id: str, title: str, prompt: str, **options: Any) -> None:
-        self._add(ShortTextTask(self, task_id, title, prompt, **options))
+        show.__name__ = show.__qualname__ = name
+        show.__doc__ = kind.__doc__
+        signature = inspect.signature(kind.__init__)
+        # Without self and context: what the notebook passes.
+        show.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=list(signature.parameters.values())[2:]
+        )
+        return show
 
-    def long_text(self, task_id: str, title: str, prompt: str, **options: Any) -> None:
-        self._add(LongTextTask(self, task_id, title, prompt, **options))
-
-    def data_analysis(self, task_id: str, title: str, prompt: str, **options: Any) -> None:
-        self._add(DataAnalysisTask(self, task_id, title, prompt, **options))
-
-    def chart(self, task_id: str, title: str, prompt: str, **options: Any) -> None:
-        self._add(ChartTask(self, task_id, title, prompt, **options))
-
-    def product(self, task_id: str, title: str, prompt: str, **options: Any) -> None:
-        self._add(ProductTask(self, task_id, title, prompt, **options))
-
-    def self_assess(self, task_id: str, title: str, prompt: str) -> None:
-        """The student rates their work against the rubric's "I can" statements."""
-        self._add(SelfAssessmentTask(self, task_id, title, prompt))
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *tasks.by_method()})
 
     def __getitem__(self, task_id: str) -> Task:
         return self.tasks[task_id]
@@ -128,10 +118,11 @@ class Workbook:
     def record(self, task_id: str, value: Any) -> None:
         """Store the answer a student's own code computed for a data task. Never raises."""
         task = self.tasks.get(task_id)
-        if not isinstance(task, DataAnalysisTask):
+        record = getattr(task, "record", None)  # the kinds whose answer a student's code gives
+        if not callable(record):
             _notice(f"There is no data question called '{task_id}' in this workbook.", problem=True)
             return
-        task.record(value)
+        record(value)
 
     def check(self) -> None:
         """Show which tasks are answered. Friendly, and never raises."""

@@ -11,16 +11,30 @@ from __future__ import annotations
 
 import html
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
 
 import ipywidgets as widgets
 
 from careerlab.workbook.answers import SaveError
 
-if TYPE_CHECKING:
-    from careerlab.workbook.book import Workbook
+
+class Store(Protocol):
+    """Where a task saves its answer: the answers file, or memory in a course folder."""
+
+    def save(self, task_id: str, kind: str, value: Any, **extra: Any) -> Any: ...
+
+
+@dataclass(frozen=True)
+class TaskContext:
+    """What a task may use of the workbook that shows it, and no more."""
+
+    store: Store
+    folder: Path  # the notebook's folder (self-assessment finds its rubric from here)
+    task: Callable[[str], Task | None]  # a sibling task by id (a product shows its chart)
 
 
 class AnswerError(ValueError):
@@ -99,9 +113,17 @@ class Task(ABC):
 
     kind: ClassVar[str]
     Key: ClassVar[type]
+    # The Workbook method that shows it (``wb.<method>(task_id, title, prompt, ...)``);
+    # the kind's name unless the module says otherwise.
+    method: ClassVar[str]
 
-    def __init__(self, workbook: Workbook, task_id: str, title: str, prompt: str) -> None:
-        self.workbook = workbook
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "kind" in cls.__dict__ and "method" not in cls.__dict__:
+            cls.method = cls.kind
+
+    def __init__(self, context: TaskContext, task_id: str, title: str, prompt: str) -> None:
+        self.context = context
         self.id = task_id
         self.title = title
         self.prompt = prompt
@@ -141,7 +163,7 @@ class Task(ABC):
     def save(self, value: Any, **extra: Any) -> bool:
         """Store a new answer now. Returns False (and says why) if it was not saved."""
         try:
-            moved = self.workbook.store.save(self.id, self.kind, value, **extra)
+            moved = self.context.store.save(self.id, self.kind, value, **extra)
         except SaveError as error:
             self.show_status(str(error), problem=True)
             return False

@@ -38,7 +38,7 @@ class ChartTask(Task):
 
     def __init__(
         self,
-        workbook,
+        context,
         task_id,
         title,
         prompt,
@@ -47,7 +47,7 @@ class ChartTask(Task):
         measures: list[str],
         kinds: tuple[str, ...] = ("bar", "barh"),
     ) -> None:
-        super().__init__(workbook, task_id, title, prompt)
+        super().__init__(context, task_id, title, prompt)
         require_columns(task_id, data, [category, *measures])
         self.data = data
         self.category = category
@@ -158,3 +158,6 @@ class ChartTask(Task):
         if self.value is None:
             return "no answer"
         return f"{charts.label(self.value['measure'])} chart: {self.value['title']}"
+
+
+TASK = ChartTask  # found by the registry (careerlab.workbook.tasks)

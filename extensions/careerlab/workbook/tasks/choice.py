@@ -25,8 +25,8 @@ class ChoiceTask(Task):
     kind = "choice"
     Key = ChoiceKey
 
-    def __init__(self, workbook, task_id, title, prompt, options: dict[str, str]) -> None:
-        super().__init__(workbook, task_id, title, prompt)
+    def __init__(self, context, task_id, title, prompt, options: dict[str, str]) -> None:
+        super().__init__(context, task_id, title, prompt)
         if not options or not all(isinstance(k, str) and k for k in options):
             raise ValueError(f"Task '{task_id}': options must map non-empty keys to labels.")
         self.options = dict(options)
@@ -74,3 +74,6 @@ class ChoiceTask(Task):
 
     def plain_answer(self) -> str:
         return "no answer" if self.value is None else self.options[self.value]
+
+
+TASK = ChoiceTask  # found by the registry (careerlab.workbook.tasks)

@@ -97,7 +97,7 @@ class DataAnalysisTask(Task):
 
     def __init__(
         self,
-        workbook,
+        context,
         task_id,
         title,
         prompt,
@@ -106,7 +106,7 @@ class DataAnalysisTask(Task):
         label_column: str | None = None,
         unit: str = "",
     ) -> None:
-        super().__init__(workbook, task_id, title, prompt)
+        super().__init__(context, task_id, title, prompt)
         require_columns(task_id, data, [*columns, label_column])
         self.data = data
         self.columns = list(columns)
@@ -266,3 +266,6 @@ class DataAnalysisTask(Task):
 
     def plain_answer(self) -> str:
         return "no answer" if self.value is None else self.format(self.value)
+
+
+TASK = DataAnalysisTask  # found by the registry (careerlab.workbook.tasks)

@@ -30,14 +30,14 @@ class LongTextTask(Task):
 
     def __init__(
         self,
-        workbook,
+        context,
         task_id,
         title,
         prompt,
         suggested_words: int = 0,
         label: str = "Your response",
     ) -> None:
-        super().__init__(workbook, task_id, title, prompt)
+        super().__init__(context, task_id, title, prompt)
         self.suggested_words = suggested_words
         self.label = label
 
@@ -98,3 +98,6 @@ class LongTextTask(Task):
 
     def plain_answer(self) -> str:
         return "no answer" if self.value is None else f"{count_words(self.value)} words"
+
+
+TASK = LongTextTask  # found by the registry (careerlab.workbook.tasks)

@@ -63,7 +63,7 @@ class NumberTask(Task):
 
     def __init__(
         self,
-        workbook,
+        context,
         task_id,
         title,
         prompt,
@@ -72,7 +72,7 @@ class NumberTask(Task):
         maximum: float = LIMIT,
         label: str = "Your answer",
     ) -> None:
-        super().__init__(workbook, task_id, title, prompt)
+        super().__init__(context, task_id, title, prompt)
         self.unit = unit
         self.minimum = minimum
         self.maximum = maximum
@@ -141,3 +141,6 @@ class NumberTask(Task):
 
     def plain_answer(self) -> str:
         return "no answer" if self.value is None else self.format(self.value)
+
+
+TASK = NumberTask  # found by the registry (careerlab.workbook.tasks)

@@ -29,9 +29,9 @@ class ProductTask(Task):
     Key = ProductKey
 
     def __init__(
-        self, workbook, task_id, title, prompt, products: tuple[str, ...], chart: str | None = None
+        self, context, task_id, title, prompt, products: tuple[str, ...], chart: str | None = None
     ) -> None:
-        super().__init__(workbook, task_id, title, prompt)
+        super().__init__(context, task_id, title, prompt)
         known = all_products()
         unknown = [p for p in products if p not in known]
         if unknown or not products:
@@ -175,7 +175,7 @@ class ProductTask(Task):
 
     # Other views -------------------------------------------------------------------
     def chart_html(self) -> str:
-        task = self.workbook.tasks.get(self.chart) if self.chart else None
+        task = self.context.task(self.chart) if self.chart else None
         return task.safe_answer_html() if task is not None and task.value is not None else ""
 
     def answer_html(self) -> str:
@@ -212,3 +212,6 @@ class ProductTask(Task):
     def plain_answer(self) -> str:
         product = self.chosen()
         return "no answer" if product is None else product.name
+
+
+TASK = ProductTask  # found by the registry (careerlab.workbook.tasks)

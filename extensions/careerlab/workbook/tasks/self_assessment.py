@@ -108,11 +108,12 @@ class SelfAssessmentKey:
 
 class SelfAssessmentTask(Task):
     kind = "self_assessment"
+    method = "self_assess"
     Key = SelfAssessmentKey
 
-    def __init__(self, workbook, task_id, title, prompt) -> None:
-        super().__init__(workbook, task_id, title, prompt)
-        self.rubric = find_rubric(workbook.folder)
+    def __init__(self, context, task_id, title, prompt) -> None:
+        super().__init__(context, task_id, title, prompt)
+        self.rubric = find_rubric(context.folder)
 
     @property
     def criteria(self) -> tuple[RatedCriterion, ...]:
@@ -217,3 +218,6 @@ class SelfAssessmentTask(Task):
         if self.value is None:
             return "no answer"
         return f"{len(self.value)} of {len(self.criteria) or len(self.value)} criteria rated"
+
+
+TASK = SelfAssessmentTask  # found by the registry (careerlab.workbook.tasks)

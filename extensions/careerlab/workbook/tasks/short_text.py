@@ -38,9 +38,9 @@ class ShortTextTask(Task):
     Key = ShortTextKey
 
     def __init__(
-        self, workbook, task_id, title, prompt, max_length: int = 120, label: str = "Your answer"
+        self, context, task_id, title, prompt, max_length: int = 120, label: str = "Your answer"
     ) -> None:
-        super().__init__(workbook, task_id, title, prompt)
+        super().__init__(context, task_id, title, prompt)
         self.max_length = min(max_length, MAX_LENGTH)
         self.label = label
 
@@ -85,3 +85,6 @@ class ShortTextTask(Task):
 
     def answer_html(self) -> str:
         return f"<p>{escape(self.value)}</p>"
+
+
+TASK = ShortTextTask  # found by the registry (careerlab.workbook.tasks)

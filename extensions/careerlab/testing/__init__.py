@@ -1,0 +1,7 @@
+"""Helpers for the tests, the benchmarks and ``careerlab try``/``check`` only.
+
+Owns the simulated student (``simulate``: answers a notebook through the widgets'
+own code in a real kernel) and the classes of correct, partial, wrong and empty
+work (``classroom``). May import anything; nothing that runs for a teacher or
+a student imports it, except the author checks reading ``solutions.yml``.
+"""
