@@ -242,8 +242,8 @@ def cmd_wages_show(args: argparse.Namespace) -> int:
 def cmd_showcase(args: argparse.Namespace) -> int:
     from urllib.parse import urlencode
 
+    from careerlab.html import escape
     from careerlab.showcase.page import NOTEBOOK_PATH, ShowcaseError, showcase_html
-    from careerlab.workbook.tasks.base import escape
 
     root = course.find_root()
     if args.html:

@@ -104,6 +104,20 @@ def find_root(start: Path | None = None) -> Path:
     raise FileNotFoundError(f"No CareerLab course (a folder with {CONFIG_FILE}) above {here}.")
 
 
+# Where a student's work is, in the order to look: autograde's copy first, else the
+# submission (a submission not yet autograded is only in submitted/).
+WORK_STAGES = ("autograded", "submitted")
+
+
+def find_answers(root: Path, assignment: str, student: str, notebook: str) -> Path | None:
+    """The answers file of a student's submitted notebook, or None if there is none."""
+    for stage in WORK_STAGES:
+        path = root / stage / student / assignment / answers_filename(notebook)
+        if path.exists():
+            return path
+    return None
+
+
 def assignments(root: Path) -> list[Path]:
     source = root / SOURCE_DIRECTORY
     return sorted(p for p in source.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))

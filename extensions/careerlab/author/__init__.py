@@ -1,5 +1,11 @@
 """Checks an author runs before releasing: a broken workbook fails here, loudly,
-naming the file and the problem, instead of in class."""
+naming the file and the problem, instead of in class.
+
+Owns the author checks (here; ``careerlab check``), the reading-level measure
+(``readability``) and the seeded data generators (``datasets``). May import the
+catalog, ``rubrics.format``, the kernel side's task registry and products, and
+``testing.simulate``'s reader of ``solutions.yml``.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,8 @@ import re
 from pathlib import Path
 
 import nbformat
-import yaml
 
-from careerlab import course
+from careerlab import course, project
 from careerlab.catalog import CatalogError, load_project
 from careerlab.course import SOLUTIONS_FILE
 from careerlab.rubrics.format import Criterion, Rubric, RubricError
@@ -51,7 +56,7 @@ def check_assignment(folder: Path) -> list[str]:
     if metadata_path.exists():
         try:
             rubric = workbook_rubric(folder)
-        except (RubricError, KeyError, ValueError, yaml.YAMLError) as error:
+        except (RubricError, KeyError, ValueError) as error:  # ProjectFileError is a ValueError
             problems.append(f"{metadata_path}: its rubric cannot be used ({error}).")
     for notebook in notebooks:
         problems.extend(check_notebook(notebook, solutions.get(notebook.stem)))
@@ -66,18 +71,16 @@ def check_assignment(folder: Path) -> list[str]:
 
 def workbook_rubric(folder: Path) -> Rubric | None:
     """The combined rubric named in a workbook folder's workbook.yml, if any."""
-    import yaml
-
     from careerlab.rubrics.format import combined, load_all
 
-    meta = yaml.safe_load((folder / course.METADATA_FILE).read_text()) or {}
-    if not isinstance(meta, dict) or not meta.get("rubric"):
+    rubric_id = project.read(folder).rubric
+    if rubric_id is None:
         return None
     rubrics_dir = folder.parent.parent / course.RUBRICS_DIRECTORY
     rubrics = load_all(rubrics_dir)
-    if meta["rubric"] not in rubrics:
-        raise KeyError(f"no rubric '{meta['rubric']}' in {rubrics_dir}")
-    return combined(rubrics, meta["rubric"])
+    if rubric_id not in rubrics:
+        raise KeyError(f"no rubric '{rubric_id}' in {rubrics_dir}")
+    return combined(rubrics, rubric_id)
 
 
 def check_notebook(path: Path, solutions: dict | None = None) -> list[str]:

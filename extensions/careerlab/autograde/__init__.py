@@ -11,4 +11,8 @@
   student's process.
 
 docs/grading.md explains it to teachers.
+
+Teacher-server side. May import ``exchange.files``, ``sanitize``, the kernel side's
+``answers`` and task registry (to judge answers in the grader's own process), and the
+top-level modules; never a page.
 """

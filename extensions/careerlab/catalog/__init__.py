@@ -3,6 +3,10 @@
 Nothing is kept by hand: the catalog is read from the workbook folders and each
 project's metadata is validated here, so a broken project fails loudly (file and
 problem) in ``careerlab check`` and the tests, not in class.
+
+Owns the catalog (here), its Voila page (``page``) and ``catalog.ipynb``, whose URL
+``/voila/render/extensions/careerlab/catalog/catalog.ipynb`` is public and does not move.
+May import the top-level modules and ``rubrics.format``; ``author`` imports it.
 """
 
 from __future__ import annotations
@@ -12,9 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from careerlab import course
+from careerlab import course, project
 from careerlab.rubrics.format import SKILLS
 
 # The 14 clusters of the Modernized Career Clusters Framework (Advance CTE, 2024)
@@ -175,13 +177,10 @@ def validate(data: Any, folder: Path, rubric_ids: set[str] | None = None) -> lis
 
 
 def load_project(folder: Path, rubric_ids: set[str] | None = None) -> Project:
-    path = folder / course.METADATA_FILE
-    if not path.exists():
-        raise CatalogError([f"{path}: missing; every project needs its metadata."])
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as error:
-        raise CatalogError([f"{path}: not valid YAML ({error})."]) from error
+        data = project.read(folder).data
+    except project.ProjectFileError as error:
+        raise CatalogError([str(error)]) from error
     problems = validate(data, folder, rubric_ids)
     if problems:
         raise CatalogError(problems)

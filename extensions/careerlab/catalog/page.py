@@ -17,8 +17,8 @@ from pathlib import Path
 
 from careerlab import course
 from careerlab.catalog import CLUSTERS, GRADE_BANDS, STAGES, Project, load_catalog, matches
+from careerlab.html import escape
 from careerlab.rubrics.format import SKILLS
-from careerlab.workbook.tasks.base import escape
 
 NOTEBOOK_PATH = "extensions/careerlab/catalog/catalog.ipynb"  # relative to the course root
 ALL = ""

@@ -10,6 +10,11 @@ autograded task, explained with the message its check wrote for the student
 embedded as JSON, because release_feedback copies only HTML files and the
 portfolio reads the levels from what students receive. The page is made
 readable on a phone (a viewport, and content that wraps instead of scrolling).
+
+Owns the rubric in feedback (here: ``add_rubric``, nbgrader's post-convert hook),
+autograded results in student language (``autograded``) and the preprocessor that
+keeps hidden tests out of feedback (``hidden``). May import ``rubrics``, the kernel
+side and the top-level modules; the grading page and showcase import it.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from careerlab.workbook.answers import AnswersStore, answers_filename
 from careerlab.feedback.autograded import TaskResult, results
 from careerlab.rubrics.format import Rubric, as_data
 from careerlab.rubrics.levels import GivenLevel, ScoringError, levels_for, project_rubric
-from careerlab.workbook.tasks.base import escape
+from careerlab.html import escape
 from careerlab.workbook.tasks.self_assessment import read_ratings
 
 MARKER = "<!-- careerlab-rubric -->"

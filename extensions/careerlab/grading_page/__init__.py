@@ -21,6 +21,9 @@ jupyter_config.py enables it (``ServerApp.jpserver_extensions``).
 ``PUT careerlab/api/grade/<assignment>/<student>/criteria/<criterion>`` saves a
 level or a comment; ``careerlab/api/bank/<assignment>`` is the comment bank.
 Add ``?anonymous=1`` to any of them to grade without names.
+
+May import ``rubrics``, ``feedback``, ``showcase`` (to render work by trusted code),
+the kernel side and the top-level modules; nothing imports it.
 """
 
 from __future__ import annotations

@@ -254,11 +254,8 @@ def resolve(ctx: Course, assignment: str, key: str, anonymous: bool) -> tuple[li
 
 
 def answers_path(root: Path, assignment: str, student: str, notebook: str) -> Path:
-    for stage in ("autograded", "submitted"):
-        path = root / stage / student / assignment / answers_filename(notebook)
-        if path.exists():
-            return path
-    return root / "autograded" / student / assignment / answers_filename(notebook)
+    found = course.find_answers(root, assignment, student, notebook)
+    return found or root / course.WORK_STAGES[0] / student / assignment / answers_filename(notebook)
 
 
 def student_choices(answers: Path, rubric: Rubric) -> tuple[str | None, dict[str, str] | None]:

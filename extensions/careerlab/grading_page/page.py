@@ -9,18 +9,13 @@ by the task kinds' trusted ``render_html`` (which escapes student strings).
 
 from __future__ import annotations
 
-import html
 from typing import Any
 from urllib.parse import quote
 
+from careerlab.html import escape
 from careerlab.rubrics.format import SKILLS
 
 DATA_ID = "careerlab-grading-data"
-
-
-def escape(text: Any) -> str:
-    """As careerlab.workbook.tasks.base.escape (not imported: it loads every task kind)."""
-    return html.escape(str(text), quote=True)
 
 
 KEYS_HELP = (

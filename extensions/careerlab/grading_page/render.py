@@ -90,7 +90,7 @@ def _stamp(root: Path, assignment: str, student: str, notebook: str) -> tuple[in
     """Changes whenever anything the rendering reads changes."""
     paths = [
         root / stage / student / assignment / name
-        for stage in ("autograded", "submitted")
+        for stage in course.WORK_STAGES
         for name in (answers_filename(notebook), f"{notebook}.ipynb")
     ]
     paths.append(root / course.SOURCE_DIRECTORY / assignment / f"{notebook}.ipynb")

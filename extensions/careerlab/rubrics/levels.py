@@ -41,7 +41,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from careerlab import course
+from careerlab import course, project
 from careerlab.rubrics.format import Rubric, combined, load_all
 
 CELL_PREFIX = "rubric-"
@@ -160,15 +160,13 @@ def _now() -> datetime:
 
 def project_rubric(root: Path, assignment: str) -> Rubric:
     """The combined rubric a workbook names in its workbook.yml."""
-    import yaml
-
-    meta_path = root / course.SOURCE_DIRECTORY / assignment / course.METADATA_FILE
-    if not meta_path.exists():
-        raise ScoringError(f"{meta_path}: the workbook has no metadata, so no rubric.")
-    rubric_id = (yaml.safe_load(meta_path.read_text()) or {}).get("rubric")
-    if not rubric_id:
-        raise ScoringError(f"{meta_path}: names no rubric.")
-    return combined(load_all(root / course.RUBRICS_DIRECTORY), rubric_id)
+    try:
+        meta = project.read(root / course.SOURCE_DIRECTORY / assignment)
+    except project.ProjectFileError as error:
+        raise ScoringError(f"{error} So the workbook has no rubric.") from error
+    if meta.rubric is None:
+        raise ScoringError(f"{meta.path}: names no rubric.")
+    return combined(load_all(root / course.RUBRICS_DIRECTORY), meta.rubric)
 
 
 def record_level(

@@ -19,6 +19,11 @@ them. Gaps in the stock tools, closed through their own configuration:
   every output it records (``SanitizeOutputMetadata`` and careerlab autograde's
   own output check) and every HTML view applies it again (``SanitizeForHTML``),
   for notebooks graded before this existed.
+
+Owns the nbconvert cleaner (here: ``clean``, ``SanitizeForHTML``,
+``SanitizeOutputMetadata``) and the sandboxed Formgrader file server
+(``submission_files``, a server extension). May import the standard library,
+nh3, nbconvert, nbgrader and Jupyter Server only.
 """
 
 from __future__ import annotations

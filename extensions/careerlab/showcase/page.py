@@ -21,10 +21,9 @@ import nbformat
 
 from careerlab import course
 from careerlab.feedback import rubric_html
+from careerlab.html import escape
 from careerlab.rubrics.levels import ScoringError, levels_for, project_rubric
-from careerlab.workbook.answers import answers_filename
 from careerlab.workbook.book import SHOWCASE_FOLDER, Workbook
-from careerlab.workbook.tasks.base import escape
 from careerlab.workbook.tasks.product import ProductTask
 
 NOTEBOOK_PATH = "extensions/careerlab/showcase/showcase.ipynb"  # relative to the course root
@@ -69,14 +68,10 @@ def load_workbook(
     the tasks with no answers instead of an error (the grading page shows it)."""
     source_folder = root / course.SOURCE_DIRECTORY / assignment
     source = source_folder / f"{notebook}.ipynb"
-    answers_folder = None
-    for stage in ("autograded", "submitted"):
-        folder = root / stage / student / assignment
-        if (folder / answers_filename(notebook)).exists():
-            answers_folder = folder
-            break
+    answers = course.find_answers(root, assignment, student, notebook)
+    answers_folder = answers.parent if answers else None
     if answers_folder is None and missing_ok:
-        answers_folder = root / "autograded" / student / assignment
+        answers_folder = root / course.WORK_STAGES[0] / student / assignment
     if answers_folder is None:
         raise ShowcaseError(f"No answers from {student} for {assignment} yet.")
     token = SHOWCASE_FOLDER.set(answers_folder)

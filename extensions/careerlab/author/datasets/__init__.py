@@ -4,6 +4,8 @@ Each module makes its data sets from a fixed seed, so the committed CSVs can be
 rebuilt exactly (``careerlab data NAME``) and tests check that they are. A
 module lists what it makes in ``DATASETS``: name -> (generator, the CSV it
 makes, relative to workbooks/). Adding a module is all it takes.
+
+May import the standard library, numpy and pandas only.
 """
 
 from __future__ import annotations

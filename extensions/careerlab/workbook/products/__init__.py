@@ -6,6 +6,8 @@ with descriptors written for each type; a project offers a choice of products.
 
 One module per family of products (recommendation.py: memo and slide, ...),
 each with a ``PRODUCTS`` tuple; adding a family means adding a module.
+
+Kernel side: imports nothing from CareerLab but this package.
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ end. Everything else reads the registry: the Workbook's methods
 (``wb.<method>(task_id, title, prompt, ...)``), the author checks
 (``task_call``), autograde (which kind a locked cell shows) and feedback (each
 task's title). A module here without ``TASK`` is an error, not skipped.
+
+Kind modules import only ``base``, each other's helpers, ``careerlab.html`` and the
+rest of the kernel side (``products``, ``charts``, ``answers``).
 """
 
 from __future__ import annotations

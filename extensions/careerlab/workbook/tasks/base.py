@@ -9,7 +9,6 @@ module special-cases a kind.
 
 from __future__ import annotations
 
-import html
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from typing import Any, ClassVar, Protocol
 
 import ipywidgets as widgets
 
+from careerlab.html import escape
 from careerlab.workbook.answers import SaveError
 
 
@@ -47,11 +47,6 @@ class Check:
 
     correct: bool
     message: str
-
-
-def escape(text: Any) -> str:
-    """Escape anything for HTML. Every student string passes through here."""
-    return html.escape(str(text), quote=True)
 
 
 def state_title(state: dict[str, Any]) -> str:

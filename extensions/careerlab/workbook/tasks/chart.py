@@ -12,12 +12,12 @@ import ipywidgets as widgets
 import pandas as pd
 from IPython.display import Image, clear_output, display
 
+from careerlab.html import escape
 from careerlab.workbook import charts
 from careerlab.workbook.tasks.base import (
     AnswerError,
     Check,
     Task,
-    escape,
     require_columns,
     state_title,
 )

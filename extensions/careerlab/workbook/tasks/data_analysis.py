@@ -13,11 +13,11 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from careerlab.html import escape
 from careerlab.workbook.tasks.base import (
     AnswerError,
     Check,
     Task,
-    escape,
     require_columns,
     state_title,
 )

@@ -12,7 +12,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from careerlab.workbook.tasks.base import AnswerError, Check, Task, escape, state_title
+from careerlab.html import escape
+from careerlab.workbook.tasks.base import AnswerError, Check, Task, state_title
 
 # Optional sign, optional $, digits with optional thousands commas, optional
 # decimals, optional trailing %.

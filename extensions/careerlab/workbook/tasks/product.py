@@ -11,8 +11,9 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from careerlab.html import escape
 from careerlab.workbook.products import Product, all_products
-from careerlab.workbook.tasks.base import AnswerError, Check, Task, escape, state_title
+from careerlab.workbook.tasks.base import AnswerError, Check, Task, state_title
 from careerlab.workbook.tasks.long_text import count_words
 
 

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
-import yaml
 
-from careerlab.workbook.tasks.base import AnswerError, Check, Task, escape, state_title
+from careerlab.html import escape
+from careerlab.workbook.tasks.base import AnswerError, Check, Task, state_title
 
 RUBRIC_SNAPSHOT = "rubric.json"
 MAX_ID_CHARS = 64
@@ -58,14 +58,12 @@ class RubricOutline:
 
 def find_rubric(folder: Path) -> RubricOutline | None:
     """The rubric the workbook in ``folder`` names, or None if it cannot be found."""
-    from careerlab import course
+    from careerlab import course, project
     from careerlab.rubrics.format import RubricError, as_data, combined, load_all
 
-    meta_path = folder / course.METADATA_FILE
     try:
-        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) or {}
-        rubric_id = meta.get("rubric") if isinstance(meta, dict) else None
-    except (OSError, yaml.YAMLError):
+        rubric_id = project.read(folder).rubric
+    except project.ProjectFileError:
         rubric_id = None
     if rubric_id:
         try:

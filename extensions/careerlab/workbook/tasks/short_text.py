@@ -10,7 +10,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from careerlab.workbook.tasks.base import AnswerError, Check, Task, escape, state_title
+from careerlab.html import escape
+from careerlab.workbook.tasks.base import AnswerError, Check, Task, state_title
 
 MAX_LENGTH = 300
 
