@@ -20,7 +20,7 @@ from typing import Any
 import nbformat
 import pytest
 
-from careerlab.classroom import build_kinds
+from careerlab.testing.classroom import build_kinds
 
 from ..conftest import make_course, run_app
 from .hostile_class import hostile_class  # noqa: F401 -- test_values and test_student_ids
