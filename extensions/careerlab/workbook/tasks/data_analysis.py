@@ -21,6 +21,7 @@ from careerlab.workbook.tasks.base import (
     require_columns,
     state_title,
 )
+from careerlab.workbook.tasks.number import format_number, within
 from careerlab.workbook.tasks.short_text import normalise
 
 MAX_LABEL = 200
@@ -79,9 +80,7 @@ def plain_value(value: Any) -> float | str:
 
 
 def format_value(value: float | str, unit: str) -> str:
-    if isinstance(value, str):
-        return value
-    return f"{value:,.12g} {unit}".strip()
+    return value if isinstance(value, str) else format_number(value, unit)
 
 
 @dataclass(frozen=True)
@@ -239,11 +238,10 @@ class DataAnalysisTask(Task):
         if isinstance(key.value, str):
             right = isinstance(value, str) and normalise(value) == normalise(key.value)
         else:
-            allowed = abs(key.value) * key.relative if key.relative is not None else key.tolerance
             right = (
                 isinstance(value, float)
                 and math.isfinite(value)
-                and abs(value - key.value) <= allowed + 1e-9
+                and within(value, key.value, key.tolerance, key.relative)
             )
         if right:
             return Check(True, f"{title}: correct.")

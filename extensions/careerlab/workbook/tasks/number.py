@@ -43,6 +43,13 @@ def format_number(value: float, unit: str) -> str:
     return f"{value:,.12g} {unit}".strip()
 
 
+def within(value: float, target: float, tolerance: float, relative: float | None) -> bool:
+    """Whether ``value`` is close enough to ``target``: within ``relative`` (a fraction of
+    it) when that is given, else within ``tolerance``; number and data keys both use it."""
+    allowed = abs(target) * relative if relative is not None else tolerance
+    return abs(value - target) <= allowed + 1e-9
+
+
 @dataclass(frozen=True)
 class NumberKey:
     """Correct when within ``tolerance`` (absolute) of ``value``, or within
@@ -51,11 +58,6 @@ class NumberKey:
     value: float
     tolerance: float = 0.0
     relative: float | None = None
-
-    def allowed_error(self) -> float:
-        if self.relative is not None:
-            return abs(self.value) * self.relative
-        return self.tolerance
 
 
 class NumberTask(Task):
@@ -132,7 +134,7 @@ class NumberTask(Task):
             return Check(False, f"{title}: no number was given.")
         if not is_number(value):
             return Check(False, f"{title}: the answer is not a number.")
-        if abs(value - key.value) <= key.allowed_error() + 1e-9:
+        if within(value, key.value, key.tolerance, key.relative):
             return Check(True, f"{title}: correct.")
         shown = format_number(value, str(state.get("unit", ""))[:60])
         return Check(False, f"{title}: {shown} is not correct yet.")
