@@ -1,0 +1,8 @@
+"""Moving work between teacher and students: nbgrader's release, submit and collect.
+
+Owns what a submission may hold (``files``: regular files and folders only, within
+nbgrader's size limits, checked without opening anything) and the safe collect
+step (``collect``: ``nbgrader collect`` through ``SafeCollect``). Teacher-server
+side; may import the top-level modules only. ``autograde`` imports ``files`` to
+check a submission again before grading it.
+"""
