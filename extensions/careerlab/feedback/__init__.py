@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from careerlab import course
-from careerlab.workbook.answers import AnswersStore, answers_filename
 from careerlab.feedback.autograded import TaskResult, results
+from careerlab.html import escape
 from careerlab.rubrics.format import Rubric, as_data
 from careerlab.rubrics.levels import GivenLevel, ScoringError, levels_for, project_rubric
-from careerlab.html import escape
+from careerlab.workbook.answers import AnswersStore, answers_filename
 from careerlab.workbook.tasks.self_assessment import read_ratings
 
 MARKER = "<!-- careerlab-rubric -->"
