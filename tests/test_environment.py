@@ -67,18 +67,30 @@ def test_committed_data_is_what_its_generator_makes(name, capsys):
 
 
 def test_generated_course_data_is_ignored_by_git():
-    ignored = (REPO / ".gitignore").read_text().split()
-    for pattern in (
-        "release/*/",
-        "submitted/",
-        "autograded/",
-        "feedback/",
+    """Generated course data at the course root is ignored; the package's folders of the
+    same names (exchange/, feedback/) are code, and are not."""
+    import subprocess
+
+    def ignored(path: str) -> bool:
+        check = subprocess.run(["git", "check-ignore", "-q", path], cwd=REPO, check=False)
+        return check.returncode == 0
+
+    for path in (
+        "release/coffee-site/coffee-site.ipynb",
+        "submitted/ana/coffee-site/coffee-site.ipynb",
+        "autograded/ana/coffee-site/coffee-site.ipynb",
+        ".autograded-in-progress/ana/coffee-site/coffee-site.ipynb",
+        "feedback/ana/coffee-site/coffee-site.html",
         "gradebook.db",
-        "*.answers.json",
-        "tryout/",
-        "exchange/",
+        "tryout/coffee-site/coffee-site.answers.json",
+        "exchange/careerlab/inbound/x",
     ):
-        assert pattern in ignored
+        assert ignored(path), path
+    for path in (
+        "extensions/careerlab/feedback/__init__.py",
+        "extensions/careerlab/exchange/__init__.py",
+    ):
+        assert not ignored(path), path
 
 
 def test_make_start_serves_the_course(tmp_path):
