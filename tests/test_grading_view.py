@@ -312,6 +312,60 @@ def test_the_comment_bank_is_per_assignment_and_criterion(course):
         data.bank_remove(ctx(course), ASSIGNMENT, added["id"])
 
 
+def test_levels_and_the_comment_bank_share_one_engine(course):
+    """Every rubric-level and comment-bank call works on the one engine of the gradebook
+    (not a new engine, pool and query cache per call)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from careerlab.rubrics import comment_bank, levels
+
+    db_url = data.Course.at(course).db_url
+    engines: dict[int, Engine] = {}  # kept alive, so no id is reused
+
+    def connected(connection) -> None:
+        engines[id(connection.engine)] = connection.engine
+
+    event.listen(Engine, "engine_connect", connected)
+    try:
+        give(course, "alice", "evidence", "advanced", "Well cited.")
+        levels.record_comment(db_url, RUBRIC, ASSIGNMENT, ASSIGNMENT, "alice", "audience", "Hi")
+        levels.clear_level(db_url, ASSIGNMENT, ASSIGNMENT, "alice", "evidence")
+        levels.conflicts(db_url, RUBRIC, ASSIGNMENT, ASSIGNMENT, "alice")
+        levels.assignment_state(db_url, ASSIGNMENT, ASSIGNMENT)
+        added = comment_bank.add(db_url, ASSIGNMENT, "evidence", "Cite it.")
+        assert comment_bank.comments(db_url, ASSIGNMENT) == [added]
+        assert comment_bank.remove(db_url, ASSIGNMENT, added.id)
+    finally:
+        event.remove(Engine, "engine_connect", connected)
+    assert len(engines) == 1, engines
+    states = levels.criteria_state(db_url, ASSIGNMENT, ASSIGNMENT, "alice")
+    assert (states["evidence"].level, states["evidence"].comment) == (None, "Well cited.")
+    assert (states["audience"].level, states["audience"].comment) == (None, "Hi")
+    assert grade_of(course, "alice", "evidence") == (None, True)
+
+
+def test_a_level_that_fails_midway_leaves_nothing_behind(course, monkeypatch):
+    """The level row and nbgrader's points are one transaction: a failure after the
+    points were set rolls both back."""
+    from careerlab.rubrics import levels
+
+    give(course, "bob", "evidence", "developing", "First.")
+    before = grade_of(course, "bob", "evidence")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(levels, "_upsert", broken)
+    with pytest.raises(RuntimeError):
+        give(course, "bob", "evidence", "advanced", "Second.")
+    given = levels_for(data.Course.at(course).db_url, ASSIGNMENT, ASSIGNMENT, "bob")
+    assert (given["evidence"].level, given["evidence"].comment) == ("developing", "First.")
+    assert (
+        grade_of(course, "bob", "evidence") == before == (points("evidence", "developing"), False)
+    )
+
+
 # --- The export ------------------------------------------------------------------------
 def test_the_export_has_a_row_per_student_per_criterion_and_skill_totals(course):
     db_url = data.Course.at(course).db_url

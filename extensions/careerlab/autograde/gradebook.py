@@ -21,12 +21,17 @@ More savings, none of which changes what is written:
   shares one session and nothing commits until the block ends: the scores of
   all the submission's notebooks and its late penalty land together or, if the
   grader stops or is killed, not at all (SQLite rolls the rest back).
+
+The engine itself (``engine()``) is the one a process uses for a gradebook
+database: the rubric levels and the comment bank work on it too, through
+``transaction()`` or the engine's own ``begin()``.
 """
 
 from __future__ import annotations
 
 import contextvars
 import importlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import SimpleNamespace
@@ -84,23 +89,25 @@ class BatchGradebook(Gradebook):
     source_cells: dict[tuple[str, ...], SimpleNamespace] = {}
 
     def __init__(
-        self, db_url: str, course_id: str = "default_course", authenticator: Any = None
+        self,
+        db_url: str,
+        course_id: str = "default_course",
+        authenticator: Any = None,
+        session: Session | None = None,
     ) -> None:
         self.db_url = db_url
-        engine = self.engines.get(db_url)
-        if engine is None:
-            # The first one is nbgrader's own: it creates missing tables and
-            # stamps a new database's version.
-            super().__init__(db_url, course_id, authenticator)
-            self.engines[db_url] = self.engine
-            self.db.remove()
-        self.engine = self.engines[db_url]
+        self.engine = engine(db_url, course_id)
         # The rest of nbgrader's __init__, on the shared engine (and, inside
-        # one_transaction(), in its session).
-        self.db = _SHARED_SESSION.get() or scoped_session(
-            sessionmaker(autoflush=True, bind=self.engine, future=True, class_=_BatchSession)
+        # one_transaction() or transaction(), in its session).
+        self.db = (
+            session
+            or _SHARED_SESSION.get()
+            or scoped_session(
+                sessionmaker(autoflush=True, bind=self.engine, future=True, class_=_BatchSession)
+            )
         )
-        self.check_course(course_id=course_id)
+        if session is None:  # transaction() must not commit: engine() added the course
+            self.check_course(course_id=course_id)
         self.course_id = course_id
         self.authenticator = authenticator
 
@@ -117,8 +124,8 @@ class BatchGradebook(Gradebook):
         return self.source_cells[key]
 
     def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
-        if self.db is _SHARED_SESSION.get():
-            return  # one_transaction() commits or rolls back, once
+        if self.db is _SHARED_SESSION.get() or isinstance(self.db, Session):
+            return  # one_transaction() or transaction() commits or rolls back, once
         try:
             session = self.db()
             if exc_type is None and session.held:
@@ -129,8 +136,38 @@ class BatchGradebook(Gradebook):
     def close(self) -> None:
         # The session goes (its connection back to the pool); the engine stays.
         # one_transaction()'s session stays open until its block ends.
-        if self.db is not _SHARED_SESSION.get():
+        if self.db is not _SHARED_SESSION.get() and not isinstance(self.db, Session):
             self.db.remove()
+
+
+_ENGINES_LOCK = threading.Lock()  # the grading page's threads may ask at once
+
+
+def engine(db_url: str, course_id: str) -> Engine:
+    """The one engine of a gradebook database in this process.
+
+    The first time, nbgrader's own Gradebook opens the database: it creates
+    missing tables, stamps a new database's version and adds the course. An engine
+    keeps its connections and compiled queries, so everything after is cheaper.
+    """
+    with _ENGINES_LOCK:
+        found = BatchGradebook.engines.get(db_url)
+        if found is None:
+            first = Gradebook(db_url, course_id)
+            first.db.remove()
+            found = BatchGradebook.engines[db_url] = first.engine
+        return found
+
+
+@contextmanager
+def transaction(db_url: str, course_id: str) -> Iterator[Gradebook]:
+    """nbgrader's Gradebook on the shared engine, all its work one transaction.
+
+    SQLAlchemy's own ``Session.begin()`` commits when the block ends and rolls
+    back if it raises; a ``commit()`` inside is refused, so nothing lands halfway.
+    """
+    with Session(engine(db_url, course_id)) as session, session.begin():
+        yield BatchGradebook(db_url, course_id, session=session)
 
 
 class SaveAutoGradesOnce(SaveAutoGrades):
@@ -181,7 +218,7 @@ def shared_engine() -> Iterator[None]:
     finally:
         for module, original in zip(modules, saved, strict=True):
             module.Gradebook = original
-        for engine in BatchGradebook.engines.values():
-            engine.dispose()
+        for each in BatchGradebook.engines.values():
+            each.dispose()
         BatchGradebook.engines.clear()
         BatchGradebook.source_cells.clear()

@@ -10,20 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import (
-    Column,
-    DateTime,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    create_engine,
-    delete,
-    select,
-)
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, delete, select
 
-from careerlab.rubrics.levels import with_retry
+from careerlab.rubrics.levels import engine, with_retry
 
 MAX_COMMENT_CHARS = 4_000
 metadata = MetaData()
@@ -49,25 +38,15 @@ class BankError(ValueError):
     """A comment cannot be banked; the message says why in plain words."""
 
 
-def _engine(db_url: str):
-    engine = create_engine(db_url)
-    metadata.create_all(engine)
-    return engine
-
-
 def comments(db_url: str, assignment: str) -> list[BankComment]:
     """Every banked comment of an assignment, oldest first, per criterion."""
-    engine = _engine(db_url)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(
-                select(bank)
-                .where(bank.c.assignment == assignment)
-                .order_by(bank.c.criterion, bank.c.id)
-            ).mappings()
-            return [BankComment(row["id"], row["criterion"], row["text"]) for row in rows]
-    finally:
-        engine.dispose()
+    with engine(db_url, metadata).connect() as connection:
+        rows = connection.execute(
+            select(bank)
+            .where(bank.c.assignment == assignment)
+            .order_by(bank.c.criterion, bank.c.id)
+        ).mappings()
+        return [BankComment(row["id"], row["criterion"], row["text"]) for row in rows]
 
 
 def add(db_url: str, assignment: str, criterion: str, text: str) -> BankComment:
@@ -77,10 +56,9 @@ def add(db_url: str, assignment: str, criterion: str, text: str) -> BankComment:
         raise BankError("An empty comment cannot be saved to the bank.")
     if len(text) > MAX_COMMENT_CHARS:
         raise BankError(f"A banked comment can have at most {MAX_COMMENT_CHARS:,} characters.")
-    engine = _engine(db_url)
 
     def write() -> BankComment:
-        with engine.begin() as connection:
+        with engine(db_url, metadata).begin() as connection:
             same = select(bank).where(
                 bank.c.assignment == assignment, bank.c.criterion == criterion, bank.c.text == text
             )
@@ -97,24 +75,17 @@ def add(db_url: str, assignment: str, criterion: str, text: str) -> BankComment:
                 row = connection.execute(same).mappings().first()
             return BankComment(row["id"], row["criterion"], row["text"])
 
-    try:
-        return with_retry(write)
-    finally:
-        engine.dispose()
+    return with_retry(write)
 
 
 def remove(db_url: str, assignment: str, comment_id: int) -> bool:
     """Take a comment out of the bank. False if it was not there."""
-    engine = _engine(db_url)
 
     def write() -> bool:
-        with engine.begin() as connection:
+        with engine(db_url, metadata).begin() as connection:
             result = connection.execute(
                 delete(bank).where(bank.c.assignment == assignment, bank.c.id == comment_id)
             )
             return result.rowcount > 0
 
-    try:
-        return with_retry(write)
-    finally:
-        engine.dispose()
+    return with_retry(write)

@@ -9,7 +9,8 @@ nbgrader are always derived from the level, never the other way round.
 A comment can be written before a level is chosen: it is kept in a row whose
 level is "" and whose points are 0, which ``levels_for`` leaves out. Every write
 is one transaction that also sets nbgrader's points, retried while the database
-is busy (``with_retry``).
+is busy (``with_retry``). Levels and the comment bank work on the gradebook's one
+engine in this process (``engine``), and leave commit and rollback to SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import MissingEntry
 from sqlalchemy import (
     Column,
     DateTime,
@@ -32,16 +33,17 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
     delete,
     select,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from careerlab import course, project
+from careerlab.autograde import gradebook
 from careerlab.rubrics.format import Rubric, combined, load_all
 
 CELL_PREFIX = "rubric-"
@@ -79,24 +81,23 @@ def cell_id(criterion_id: str) -> str:
     return f"{CELL_PREFIX}{criterion_id}"
 
 
-_TABLES_READY: set[str] = set()
+_TABLES_READY: set[tuple[str, int]] = set()  # (database, id of the MetaData)
 
 
-def _ensure_tables(db_url: str) -> None:
-    """Create CareerLab's tables once per database per process (create_all is not free)."""
-    if db_url in _TABLES_READY:
-        return
-    engine = create_engine(db_url)
-    try:
-        metadata.create_all(engine)
-    finally:
-        engine.dispose()
-    _TABLES_READY.add(db_url)
+def engine(db_url: str, tables: MetaData = metadata) -> Engine:
+    """The gradebook's one engine in this process, with CareerLab's ``tables`` created
+    (once per database and process: create_all inspects every table)."""
+    shared = gradebook.engine(db_url, course.COURSE_ID)
+    if (db_url, id(tables)) not in _TABLES_READY:
+        tables.create_all(shared)
+        _TABLES_READY.add((db_url, id(tables)))
+    return shared
 
 
-def _engine(db_url: str):
-    _ensure_tables(db_url)
-    return create_engine(db_url)
+def _transaction(db_url: str):
+    """nbgrader's Gradebook and CareerLab's tables in one transaction (see gradebook)."""
+    engine(db_url)
+    return gradebook.transaction(db_url, course.COURSE_ID)
 
 
 # Writers -----------------------------------------------------------------------------
@@ -197,40 +198,33 @@ def record_level(
     except KeyError:
         known = ", ".join(level.id for level in rubric.levels)
         raise ScoringError(f"'{level_id}' is not a level of {rubric.id} ({known}).") from None
-    _ensure_tables(db_url)
 
     def write() -> GivenLevel:
-        with Gradebook(db_url, course.COURSE_ID) as gradebook:
-            session = gradebook.db
+        with _transaction(db_url) as book:
             try:
-                grade = gradebook.find_grade(cell_id(criterion_id), notebook, assignment, student)
+                grade = book.find_grade(cell_id(criterion_id), notebook, assignment, student)
             except MissingEntry:
                 raise ScoringError(
                     f"No rubric cell '{cell_id(criterion_id)}' for {student}'s "
                     f"{assignment}/{notebook}: has the submission been autograded?"
                 ) from None
-            try:
-                grade.manual_score = points
-                grade.needs_manual_grade = False
-                kept = comment
-                if kept is None:
-                    key = _row_key(assignment, notebook, student, criterion_id)
-                    kept = session.execute(select(rubric_levels.c.comment).where(key)).scalar()
-                now = _now()
-                _upsert(
-                    session,
-                    (assignment, notebook, student, criterion_id),
-                    rubric=rubric.id,
-                    level=level_id,
-                    points=points,
-                    comment=kept or "",
-                    grader=grader,
-                    updated_at=now,
-                )
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+            grade.manual_score = points
+            grade.needs_manual_grade = False
+            kept = comment
+            if kept is None:
+                key = _row_key(assignment, notebook, student, criterion_id)
+                kept = book.db.execute(select(rubric_levels.c.comment).where(key)).scalar()
+            now = _now()
+            _upsert(
+                book.db,
+                (assignment, notebook, student, criterion_id),
+                rubric=rubric.id,
+                level=level_id,
+                points=points,
+                comment=kept or "",
+                grader=grader,
+                updated_at=now,
+            )
             return GivenLevel(criterion_id, level_id, points, kept or "", now)
 
     return with_retry(write)
@@ -277,45 +271,35 @@ def record_comment(
         rubric.criterion(criterion_id)
     except KeyError:
         raise ScoringError(f"'{criterion_id}' is not a criterion of {rubric.id}.") from None
-    _ensure_tables(db_url)
     key = _row_key(assignment, notebook, student, criterion_id)
 
     def write() -> CriterionState:
-        engine = create_engine(db_url)
-        try:
-            with Session(engine) as session:
-                try:
-                    row = session.execute(select(rubric_levels).where(key)).mappings().first()
-                    stored = row["comment"] if row else ""
-                    if base is not None and stored not in (base, comment):
-                        raise CommentChanged(stored)
-                    now = _now()
-                    if row:
-                        session.execute(
-                            update(rubric_levels)
-                            .where(key)
-                            .values(comment=comment, grader=grader, updated_at=now)
-                        )
-                    else:
-                        _upsert(  # no level yet: see the module's docstring
-                            session,
-                            (assignment, notebook, student, criterion_id),
-                            rubric=rubric.id,
-                            level="",
-                            points=0.0,
-                            comment=comment,
-                            grader=grader,
-                            updated_at=now,
-                        )
-                    session.commit()
-                except BaseException:
-                    session.rollback()
-                    raise
-                level = row["level"] if row and row["level"] else None
-                points = row["points"] if row and level else None
-                return CriterionState(criterion_id, level, points, comment, now)
-        finally:
-            engine.dispose()
+        with Session(engine(db_url)) as session, session.begin():
+            row = session.execute(select(rubric_levels).where(key)).mappings().first()
+            stored = row["comment"] if row else ""
+            if base is not None and stored not in (base, comment):
+                raise CommentChanged(stored)
+            now = _now()
+            if row:
+                session.execute(
+                    update(rubric_levels)
+                    .where(key)
+                    .values(comment=comment, grader=grader, updated_at=now)
+                )
+            else:
+                _upsert(  # no level yet: see the module's docstring
+                    session,
+                    (assignment, notebook, student, criterion_id),
+                    rubric=rubric.id,
+                    level="",
+                    points=0.0,
+                    comment=comment,
+                    grader=grader,
+                    updated_at=now,
+                )
+            level = row["level"] if row and row["level"] else None
+            points = row["points"] if row and level else None
+            return CriterionState(criterion_id, level, points, comment, now)
 
     return with_retry(write)
 
@@ -331,79 +315,73 @@ def assignment_state(
     db_url: str, assignment: str, notebook: str
 ) -> dict[str, dict[str, CriterionState]]:
     """Every stored row of one assignment's notebook, by student, then criterion."""
-    engine = _engine(db_url)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(
-                select(rubric_levels).where(
-                    rubric_levels.c.assignment == assignment,
-                    rubric_levels.c.notebook == notebook,
-                )
-            ).mappings()
-            found: dict[str, dict[str, CriterionState]] = {}
-            for row in rows:
-                found.setdefault(row["student"], {})[row["criterion"]] = _state(row)
-            return found
-    finally:
-        engine.dispose()
+    with engine(db_url).connect() as connection:
+        rows = connection.execute(
+            select(rubric_levels).where(
+                rubric_levels.c.assignment == assignment,
+                rubric_levels.c.notebook == notebook,
+            )
+        ).mappings()
+        found: dict[str, dict[str, CriterionState]] = {}
+        for row in rows:
+            found.setdefault(row["student"], {})[row["criterion"]] = _state(row)
+        return found
 
 
 def criteria_state(
     db_url: str, assignment: str, notebook: str, student: str
 ) -> dict[str, CriterionState]:
     """Every stored row of one submission, comment-only rows included."""
-    engine = _engine(db_url)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(
-                select(rubric_levels).where(
-                    rubric_levels.c.assignment == assignment,
-                    rubric_levels.c.notebook == notebook,
-                    rubric_levels.c.student == student,
-                )
-            ).mappings()
-            return {row["criterion"]: _state(row) for row in rows}
-    finally:
-        engine.dispose()
+    with engine(db_url).connect() as connection:
+        return _criteria_state(connection, assignment, notebook, student)
 
 
-def levels_for(db_url: str, assignment: str, notebook: str, student: str) -> dict[str, GivenLevel]:
+def _criteria_state(
+    reader: Connection | Session, assignment: str, notebook: str, student: str
+) -> dict[str, CriterionState]:
+    rows = reader.execute(
+        select(rubric_levels).where(
+            rubric_levels.c.assignment == assignment,
+            rubric_levels.c.notebook == notebook,
+            rubric_levels.c.student == student,
+        )
+    ).mappings()
+    return {row["criterion"]: _state(row) for row in rows}
+
+
+def _given(states: dict[str, CriterionState]) -> dict[str, GivenLevel]:
     """The levels given (rows holding only a comment so far are left out)."""
     return {
         criterion: GivenLevel(criterion, state.level, state.points, state.comment, state.updated_at)
-        for criterion, state in criteria_state(db_url, assignment, notebook, student).items()
+        for criterion, state in states.items()
         if state.level is not None and state.points is not None
     }
 
 
+def levels_for(db_url: str, assignment: str, notebook: str, student: str) -> dict[str, GivenLevel]:
+    """The levels given (rows holding only a comment so far are left out)."""
+    return _given(criteria_state(db_url, assignment, notebook, student))
+
+
 def clear_level(db_url: str, assignment: str, notebook: str, student: str, criterion: str) -> None:
     """Take a level back: nbgrader's cell waits for a grader again; a comment is kept."""
-    _ensure_tables(db_url)
     key = _row_key(assignment, notebook, student, criterion)
 
     def write() -> None:
-        with Gradebook(db_url, course.COURSE_ID) as gradebook:
-            session = gradebook.db
+        with _transaction(db_url) as book:
+            comment = book.db.execute(select(rubric_levels.c.comment).where(key)).scalar()
+            if comment:
+                book.db.execute(
+                    update(rubric_levels).where(key).values(level="", points=0.0, updated_at=_now())
+                )
+            else:
+                book.db.execute(delete(rubric_levels).where(key))
             try:
-                comment = session.execute(select(rubric_levels.c.comment).where(key)).scalar()
-                if comment:
-                    session.execute(
-                        update(rubric_levels)
-                        .where(key)
-                        .values(level="", points=0.0, updated_at=_now())
-                    )
-                else:
-                    session.execute(delete(rubric_levels).where(key))
-                try:
-                    grade = gradebook.find_grade(cell_id(criterion), notebook, assignment, student)
-                    grade.manual_score = None
-                    grade.needs_manual_grade = True
-                except MissingEntry:
-                    pass
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+                grade = book.find_grade(cell_id(criterion), notebook, assignment, student)
+                grade.manual_score = None
+                grade.needs_manual_grade = True
+            except MissingEntry:
+                pass
 
     with_retry(write)
 
@@ -423,12 +401,12 @@ def conflicts(
     db_url: str, rubric: Rubric, assignment: str, notebook: str, student: str
 ) -> dict[str, Conflict]:
     """Every criterion whose nbgrader points are not its stored level's points."""
-    given = levels_for(db_url, assignment, notebook, student)
     found: dict[str, Conflict] = {}
-    with Gradebook(db_url, course.COURSE_ID) as gradebook:
+    with _transaction(db_url) as book:  # levels and points read at one moment
+        given = _given(_criteria_state(book.db, assignment, notebook, student))
         for criterion in rubric.criteria:
             try:
-                grade = gradebook.find_grade(cell_id(criterion.id), notebook, assignment, student)
+                grade = book.find_grade(cell_id(criterion.id), notebook, assignment, student)
             except MissingEntry:
                 continue
             level = given.get(criterion.id)
@@ -461,12 +439,13 @@ def after_autograde(notebooks: list[str], **_: object) -> None:
         db_url = course.gradebook_url(course.find_root())
 
         def write() -> None:
-            with Gradebook(db_url, course.COURSE_ID) as gradebook:
+            with _transaction(db_url) as book:
                 for path in notebooks:
                     student, assignment, notebook = course.submission_of(path)
-                    for given in levels_for(db_url, assignment, notebook, student).values():
+                    states = _criteria_state(book.db, assignment, notebook, student)
+                    for given in _given(states).values():
                         try:
-                            grade = gradebook.find_grade(
+                            grade = book.find_grade(
                                 cell_id(given.criterion), notebook, assignment, student
                             )
                         except MissingEntry:
@@ -475,7 +454,6 @@ def after_autograde(notebooks: list[str], **_: object) -> None:
                             grade.manual_score = given.points
                         if abs(grade.manual_score - given.points) < 1e-6:
                             grade.needs_manual_grade = False
-                gradebook.db.commit()
 
         with_retry(write)
     except Exception as error:  # nbgrader would hide it at INFO level: say it plainly
