@@ -100,32 +100,6 @@ def self_ratings(answers_path: Path, rubric: Rubric) -> dict[str, str] | None:
     return None
 
 
-def rubric_data(
-    rubric: Rubric,
-    levels: dict[str, GivenLevel],
-    product: str | None,
-    ids: dict[str, str],
-    ratings: dict[str, str] | None = None,
-    checks: list[TaskResult] | None = None,
-) -> dict[str, Any]:
-    given = {
-        c: {"level": g.level, "points": g.points, "comment": g.comment} for c, g in levels.items()
-    }
-    data = {
-        **ids,
-        "product": product,
-        "rubric": as_data(rubric),
-        "levels": given,
-        "points": sum(g.points for g in levels.values()),
-        "max_points": sum(rubric.max_points(c) for c in rubric.criteria),
-    }
-    if ratings is not None:
-        data["self_ratings"] = ratings
-    if checks is not None:
-        data["tasks"] = [check.as_data() for check in checks]
-    return data
-
-
 def checked_html(checks: list[TaskResult]) -> str:
     """Each autograded task, in the words its check wrote for the student."""
     if not checks:
@@ -205,7 +179,22 @@ def rubric_html(
             f"<p><em>I can {escape(criterion.i_can.removeprefix('I can ').strip())}</em></p>"
             f"<p>{escape(status)}</p>{own}{comment}{next_step}</th>{''.join(cells)}</tr>"
         )
-    data = rubric_data(rubric, levels, product, ids, ratings, checks)
+    # The same facts as data, in the page for the portfolio (read_rubric_data).
+    data: dict[str, Any] = {
+        **ids,
+        "product": product,
+        "rubric": as_data(rubric),
+        "levels": {
+            c: {"level": g.level, "points": g.points, "comment": g.comment}
+            for c, g in levels.items()
+        },
+        "points": sum(g.points for g in levels.values()),
+        "max_points": sum(rubric.max_points(c) for c in rubric.criteria),
+    }
+    if ratings is not None:
+        data["self_ratings"] = ratings
+    if checks is not None:
+        data["tasks"] = [check.as_data() for check in checks]
     product_note = f" Product: {escape(product)}." if product else ""
     return (
         f"{MARKER}{STYLE}"
