@@ -1,4 +1,4 @@
-# The two commands a newcomer needs: `make start` and `make test`.
+# The two commands a newcomer needs: `make start` and `make test`; a school's classroom: `make hub`.
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -7,7 +7,7 @@ PORT ?= 8888
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export JUPYTER_CONFIG_PATH := $(CURDIR)
 
-.PHONY: start test release tryout venv data test-deps lint format clean
+.PHONY: start test hub hub-deps release tryout venv data test-deps lint format clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -44,13 +44,30 @@ start: tryout
 	jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser --ServerApp.root_dir=$(CURDIR) \
 	  $$(if [ "$$(id -u)" = 0 ]; then echo --allow-root; fi)  # containers and CI run as root
 
-## What the browser tests need: Debian's chromium (installed as root) and axe-core from npm.
-test-deps: venv
+## npm tools: configurable-http-proxy (JupyterHub's proxy) and axe-core (accessibility checks).
+NODE_TOOLS := node_modules/.package-lock.json
+$(NODE_TOOLS): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+
+## What the hub needs beyond .venv: the proxy, and as root Debian's Python with venv
+## (students' servers run from /srv/careerlab/venv, built by `careerlab hub start`).
+hub-deps: venv $(NODE_TOOLS)
+	@if [ "$$(id -u)" = 0 ] && ! /usr/bin/python3 -c "import ensurepip, venv" 2>/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv >/dev/null; \
+	fi
+
+## The classroom on JupyterHub, on 127.0.0.1:8000 (docs/deploy.md). As root: an account and
+## server per student, a formgrader per course; without root, a try-out on one account.
+## HUB_ARGS passes options, e.g. make hub HUB_ARGS="--classroom my-school.yml --port 9000".
+hub: hub-deps data
+	careerlab hub start $(HUB_ARGS)
+
+## What the browser and hub tests need: Debian's chromium (installed as root), npm tools.
+test-deps: venv hub-deps
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; fi; \
 	fi
-	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --silent
 
 lint: venv
 	ruff check .

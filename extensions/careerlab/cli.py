@@ -371,6 +371,9 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("student")
     show.add_argument("--notebook")
     show.set_defaults(run=cmd_rubric_show)
+    from careerlab.hub.command import add_commands
+
+    add_commands(sub)
     return parser
 
 

@@ -5,4 +5,9 @@ nbgrader's size limits, checked without opening anything) and the safe collect
 step (``collect``: ``nbgrader collect`` through ``SafeCollect``). Teacher-server
 side; may import the top-level modules only. ``autograde`` imports ``files`` to
 check a submission again before grading it.
+
+On JupyterHub (docs/deploy.md, "The exchange"): ``archive`` (work as a checked
+tar.gz and back), ``service`` (the exchange as a hub service that alone owns the
+stored work; ``hub_service`` and ``hub_roles`` for the hub's config) and ``hub``
+(nbgrader's exchange plugin classes, talking to that service with the hub token).
 """

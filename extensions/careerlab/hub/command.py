@@ -1,0 +1,191 @@
+"""`careerlab hub`: start the classroom, back a course up, restore it, retire it.
+
+``make hub`` runs ``careerlab hub start``: it makes what the classroom file needs (the
+hub's folders and Python, an account and 0700 home per person, each course's directory and
+account, the exchange's store) and then runs JupyterHub with the repository's
+``jupyterhub_config.py``, which reads the same settings back from the environment
+(``from_environment``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from careerlab.hub import accounts
+from careerlab.hub.classroom import Classroom, ClassroomError, load
+from careerlab.hub.layout import Layout, LayoutError, for_this_user, install_python
+
+# careerlab.hub.config and .courses import JupyterHub and the exchange service: imported
+# where used, so that `careerlab` stays quick for every other command.
+
+DEFAULT_CLASSROOM = "classroom.yml"
+# What `careerlab hub start` hands to jupyterhub_config.py.
+ENV_ROOT, ENV_CLASSROOM, ENV_PORTS, ENV_IDLE = (
+    "CAREERLAB_HUB_ROOT",
+    "CAREERLAB_CLASSROOM",
+    "CAREERLAB_HUB_PORTS",
+    "CAREERLAB_HUB_IDLE_TIMEOUT",
+)
+
+
+def repository() -> Path:
+    """The checkout the hub is made from: the folder holding jupyterhub_config.py."""
+    repo = Path(os.environ.get("CAREERLAB_REPOSITORY") or Path.cwd()).resolve()
+    if not (repo / "jupyterhub_config.py").exists():
+        raise SystemExit(f"careerlab hub: run it in the CareerLab repository ({repo} is not)")
+    return repo
+
+
+def prepare(layout: Layout, classroom: Classroom, repo: Path, ports) -> None:
+    """Everything the hub needs on disk, made once; safe to run again."""
+    from careerlab.hub.config import exchange_url, tryout_password, write_student_config
+    from careerlab.hub.courses import make_course
+
+    layout.make_folders()
+    install_python(layout, repo)
+    names = accounts.AccountMap(layout.state)
+    for person in classroom.people():
+        unix_name = names.unix_name(person)
+        if layout.single_account:
+            (layout.homes / unix_name).mkdir(mode=0o700, exist_ok=True)
+        else:
+            accounts.ensure(unix_name, layout.homes / unix_name, comment=person)
+    if layout.single_account:
+        layout.exchange.mkdir(mode=0o700, exist_ok=True)
+    else:
+        accounts.ensure(accounts.EXCHANGE_ACCOUNT, layout.exchange, comment="CareerLab exchange")
+    for course in classroom.courses:
+        make_course(layout, repo, course, exchange_url(ports))
+    write_student_config(layout, ports)
+    tryout_password(layout)
+
+
+def _ports(text: str | None):
+    from careerlab.hub.config import Ports
+
+    if not text:
+        return Ports()
+    public, hub, services, proxy = (int(p) for p in text.split(","))
+    return Ports(public=public, hub=hub, services=services, proxy=proxy)
+
+
+def from_environment(c, repo: Path) -> None:
+    """jupyterhub_config.py's whole body: the configuration `careerlab hub start` prepared."""
+    from careerlab.hub.config import configure
+
+    layout = for_this_user(Path(os.environ[ENV_ROOT]) if os.environ.get(ENV_ROOT) else None)
+    classroom = load(Path(os.environ.get(ENV_CLASSROOM) or repo / DEFAULT_CLASSROOM))
+    configure(
+        c,
+        layout=layout,
+        classroom=classroom,
+        repository=repo,
+        ports=_ports(os.environ.get(ENV_PORTS)),
+        idle_timeout=int(os.environ.get(ENV_IDLE) or 3600),
+    )
+
+
+def start(args: argparse.Namespace) -> int:
+    from careerlab.hub.config import Ports, tryout_password
+    from careerlab.hub.courses import CourseSetupError
+
+    repo = repository()
+    layout = for_this_user(Path(args.root) if args.root else None)
+    ports = Ports(args.port, args.hub_port, args.service_port, args.proxy_port)
+    try:
+        classroom = load(Path(args.classroom or repo / DEFAULT_CLASSROOM))
+        if layout.single_account:
+            print(
+                "careerlab hub: not root, so TRY-OUT MODE: every student's server runs as you,\n"
+                "  homes are plain folders in .hub/. Never use this mode with a class "
+                "(docs/deploy.md).",
+                file=sys.stderr,
+            )
+        print(f"Preparing the classroom in {layout.root} ...", flush=True)
+        prepare(layout, classroom, repo, ports)
+    except (ClassroomError, LayoutError, CourseSetupError, accounts.AccountError) as error:
+        print(f"careerlab hub: {error}", file=sys.stderr)
+        return 1
+    password = tryout_password(layout)
+    print(f"\nCareerLab classroom: http://127.0.0.1:{ports.public}/")
+    print(f"Sign in with a name from {classroom.source} and the try-out password: {password}")
+    for course in classroom.courses:
+        print(
+            f"  {course.id}: teachers {', '.join(course.teachers)}; "
+            f"students {', '.join(course.students)}"
+        )
+    print("Teachers open their course under Services in the hub's menu (/services/<course>/).\n")
+    env = dict(os.environ)
+    env.update(
+        {
+            ENV_ROOT: str(layout.root),
+            ENV_CLASSROOM: str(classroom.source),
+            ENV_PORTS: f"{ports.public},{ports.hub},{ports.services},{ports.proxy}",
+            ENV_IDLE: str(args.idle_timeout),
+            "CAREERLAB_REPOSITORY": str(repo),
+            "PATH": f"{layout.bin}:{env.get('PATH', '/usr/bin:/bin')}",
+        }
+    )
+    hub = layout.bin / "jupyterhub"
+    os.chdir(layout.state)
+    os.execve(hub, [str(hub), "-f", str(repo / "jupyterhub_config.py")], env)
+    return 0  # not reached
+
+
+def _term(args: argparse.Namespace) -> int:
+    """backup, restore and retire: the same layout and classroom as `start`."""
+    from careerlab.hub import term
+
+    layout = for_this_user(Path(args.root) if args.root else None)
+    try:
+        if args.hub_command == "restore":
+            manifest = term.restore(layout, Path(args.archive))
+            print(f"Restored course {manifest['course']} ({manifest['made']}) into {layout.root}.")
+            return 0
+        classroom = load(Path(args.classroom or repository() / DEFAULT_CLASSROOM))
+        if args.hub_command == "backup":
+            made = term.backup(layout, classroom, args.course, Path(args.to))
+            print(f"Backed up course {args.course} to {made}.")
+            return 0
+        removed = term.retire(layout, classroom, args.course, Path(args.archive))
+    except (term.TermError, ClassroomError, accounts.AccountError) as error:
+        print(f"careerlab hub {args.hub_command}: {error}", file=sys.stderr)
+        return 1
+    print(f"Archived course {args.course} to {args.archive}, then removed:")
+    print("\n".join(f"  {line}" for line in removed))
+    print(f"Now remove {args.course} from the classroom file, or `make hub` makes it again.")
+    return 0
+
+
+def add_commands(sub) -> None:
+    hub = sub.add_parser("hub", help="the classroom on JupyterHub (docs/deploy.md)")
+    hub_sub = hub.add_subparsers(dest="hub_command", required=True)
+    run = hub_sub.add_parser("start", help="prepare the classroom and run JupyterHub")
+    run.add_argument("--classroom", help=f"the classroom file (default: {DEFAULT_CLASSROOM})")
+    run.add_argument("--root", help="where the hub keeps everything (default /srv/careerlab)")
+    run.add_argument("--port", type=int, default=8000, help="the public port (127.0.0.1)")
+    run.add_argument("--hub-port", type=int, default=8081)
+    run.add_argument("--proxy-port", type=int, default=8001, help="the proxy's API")
+    run.add_argument("--service-port", type=int, default=8090, help="first of the services' ports")
+    run.add_argument("--idle-timeout", type=int, default=3600, help="stop idle servers (s)")
+    run.set_defaults(run=start)
+
+    where = argparse.ArgumentParser(add_help=False)
+    where.add_argument("--root", help="the hub's folder (default /srv/careerlab)")
+    where.add_argument("--classroom", help=f"the classroom file (default: {DEFAULT_CLASSROOM})")
+    backup = hub_sub.add_parser("backup", parents=[where], help="one course's data to a .tar.gz")
+    backup.add_argument("course")
+    backup.add_argument("--to", required=True, help="the archive to write")
+    backup.set_defaults(run=_term)
+    restore = hub_sub.add_parser("restore", parents=[where], help="a backed-up course back")
+    restore.add_argument("archive")
+    restore.set_defaults(run=_term)
+    retire = hub_sub.add_parser(
+        "retire", parents=[where], help="end of term: archive a course, then delete it"
+    )
+    retire.add_argument("course")
+    retire.add_argument("--archive", required=True, help="the archive to write first")
+    retire.set_defaults(run=_term)

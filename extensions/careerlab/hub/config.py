@@ -1,0 +1,247 @@
+"""JupyterHub's configuration for a CareerLab classroom, made from the classroom file.
+
+The repository's ``jupyterhub_config.py`` calls ``configure``; ``careerlab hub start`` has
+already made the accounts, folders and courses it points at. It follows nbgrader's own
+documented set-up for several courses: a formgrader per course as a hub service running as
+the course's account, the hub groups ``formgrade-<course>`` (teachers) and
+``nbgrader-<course>`` (students), and nbgrader's ``JupyterHubAuthPlugin`` in students'
+servers, so each person sees only their courses. The exchange is CareerLab's own service
+(``careerlab.exchange.service``, docs/deploy.md says why).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from careerlab.exchange import hub as hub_exchange
+from careerlab.exchange import service as exchange_service
+from careerlab.hub import accounts
+from careerlab.hub.classroom import Classroom
+from careerlab.hub.layout import Layout
+
+TRYOUT_PASSWORD_FILE = "try-out-password"
+# nbgrader's Lab plugins a student has no use for (Formgrader, Create Assignment, Courses).
+TEACHER_ONLY_PLUGINS = (
+    "@jupyter/nbgrader:formgrader",
+    "@jupyter/nbgrader:create-assignment",
+    "@jupyter/nbgrader:course-list",
+)
+STUDENT_CONFIG = '''\
+"""Configuration of every student's server on this hub, made by `careerlab hub`."""
+
+from careerlab.hub.config import configure_student_server
+
+configure_student_server(get_config(), {exchange_url!r})  # noqa: F821
+'''
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Where the hub listens (``public``, through the proxy) and its own services listen."""
+
+    public: int = 8000
+    hub: int = 8081
+    services: int = 8090  # the exchange, then one port per course
+    proxy: int = 8001  # the proxy's own API (the hub adds and removes routes there)
+
+    def exchange(self) -> int:
+        return self.services
+
+    def course(self, index: int) -> int:
+        return self.services + 1 + index
+
+
+def exchange_url(ports: Ports) -> str:
+    """The exchange service as the servers on this machine reach it (not through the proxy)."""
+    return f"http://127.0.0.1:{ports.exchange()}/services/{exchange_service.SERVICE_NAME}/"
+
+
+def tryout_password(layout: Layout) -> str:
+    """The try-out sign-in's shared password: made once, kept in the hub's state folder."""
+    path = layout.state / TRYOUT_PASSWORD_FILE
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(12) + "\n")
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def use_hub_exchange(c, url: str) -> None:
+    """nbgrader's every exchange step through CareerLab's exchange service at ``url``."""
+    for step, plugin in hub_exchange.EXCHANGE_FACTORY.items():
+        setattr(c.ExchangeFactory, step, plugin)
+    c.Exchange.url = url
+
+
+def configure_student_server(c, url: str) -> None:
+    """A student's server: the hub's exchange, their courses only, no teacher tools."""
+    use_hub_exchange(c, url)
+    # Fetched work goes to ~/<course>/<project>/, so two courses never share a folder.
+    c.Exchange.path_includes_course = True
+    c.Exchange.assignment_dir = "."
+    c.Authenticator.plugin_class = "nbgrader.auth.JupyterHubAuthPlugin"
+    c.ServerApp.jpserver_extensions.update(
+        {
+            "nbgrader.server_extensions.formgrader": False,
+            "nbgrader.server_extensions.course_list": False,
+        }
+    )
+
+
+def write_student_config(layout: Layout, ports: Ports) -> None:
+    layout.etc.mkdir(parents=True, exist_ok=True)
+    path = layout.etc / "jupyter_config.py"
+    path.write_text(STUDENT_CONFIG.format(exchange_url=exchange_url(ports)), encoding="utf-8")
+    path.chmod(0o644)
+    # JupyterLab reads labconfig/page_config.json from every folder on the config path.
+    labconfig = layout.etc / "labconfig"
+    labconfig.mkdir(mode=0o755, exist_ok=True)
+    page_config = labconfig / "page_config.json"
+    disabled = {plugin: True for plugin in TEACHER_ONLY_PLUGINS}
+    page_config.write_text(json.dumps({"disabledExtensions": disabled}, indent=1) + "\n")
+    page_config.chmod(0o644)
+
+
+def _course_services(layout: Layout, classroom: Classroom, ports: Ports) -> list[dict]:
+    services = []
+    for index, course in enumerate(classroom.courses):
+        folder = layout.course(course.id)
+        service = {
+            "name": course.id,
+            "display": True,
+            "info": {"title": course.title},
+            "url": f"http://127.0.0.1:{ports.course(index)}",
+            "command": [str(layout.bin / "jupyterhub-singleuser")],
+            "cwd": str(folder),
+            "oauth_no_confirm": True,
+            "environment": {
+                "JUPYTER_CONFIG_PATH": str(folder),
+                "CAREERLAB_COURSE": str(folder),
+                "HOME": str(folder),
+                "PATH": f"{layout.bin}:/usr/local/bin:/usr/bin:/bin",
+                "JUPYTERHUB_DEFAULT_URL": "/lab",
+            },
+        }
+        if not layout.single_account:
+            service["user"] = accounts.course_account(course.id)
+        services.append(service)
+    return services
+
+
+def _roles(classroom: Classroom, idle_culler: bool) -> list[dict]:
+    roles = list(exchange_service.hub_roles(course.id for course in classroom.courses))
+    for course in classroom.courses:
+        # Only a course's teachers reach its formgrader (and the grading page in it).
+        roles.append(
+            {
+                "name": f"teach-{course.id}",
+                "description": f"Formgrader and grading page of {course.id}",
+                "scopes": [f"access:services!service={course.id}"],
+                "groups": [course.teachers_group],
+            }
+        )
+    if idle_culler:
+        roles.append(
+            {
+                "name": "idle-culler",
+                "scopes": [
+                    "list:users",
+                    "read:users:activity",
+                    "read:servers",
+                    "delete:servers",
+                ],
+                "services": ["idle-culler"],
+            }
+        )
+    return roles
+
+
+def configure(
+    c,
+    *,
+    layout: Layout,
+    classroom: Classroom,
+    repository: Path,
+    ports: Ports = Ports(),
+    idle_timeout: int = 3600,
+) -> None:
+    """Set JupyterHub's configuration ``c`` for ``classroom`` on this machine."""
+    from careerlab.hub.spawner import CareerLabSpawner
+
+    c.JupyterHub.ip = "127.0.0.1"
+    c.JupyterHub.port = ports.public
+    c.JupyterHub.hub_ip = "127.0.0.1"
+    c.JupyterHub.hub_port = ports.hub
+    # The hub's own state survives a restart: database, cookie secret, the proxy's pid.
+    c.JupyterHub.db_url = f"sqlite:///{layout.state / 'jupyterhub.sqlite'}"
+    c.JupyterHub.cookie_secret_file = str(layout.state / "jupyterhub_cookie_secret")
+    c.ConfigurableHTTPProxy.pid_file = str(layout.state / "jupyterhub-proxy.pid")
+    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{ports.proxy}"
+    c.ConfigurableHTTPProxy.command = [
+        str(repository / "node_modules" / ".bin" / "configurable-http-proxy")
+    ]
+    c.JupyterHub.cleanup_servers = True
+
+    # Sign-in for trying it out: the classroom's names and one shared password. A school
+    # signs in through its LMS or identity provider instead (docs/deploy.md).
+    c.JupyterHub.authenticator_class = "dummy"
+    c.DummyAuthenticator.password = tryout_password(layout)
+    c.Authenticator.allowed_users = set(classroom.people())
+    c.Authenticator.admin_users = set()
+
+    c.JupyterHub.load_groups = {}
+    for course in classroom.courses:
+        c.JupyterHub.load_groups[course.teachers_group] = {"users": list(course.teachers)}
+        c.JupyterHub.load_groups[course.students_group] = {"users": list(course.students)}
+
+    c.JupyterHub.spawner_class = CareerLabSpawner
+    c.CareerLabSpawner.state_folder = str(layout.state)
+    c.CareerLabSpawner.homes = str(layout.homes)
+    c.CareerLabSpawner.single_account = layout.single_account
+    c.Spawner.cmd = [str(layout.bin / "jupyterhub-singleuser")]
+    c.Spawner.default_url = "/lab"
+    c.Spawner.environment = {
+        "JUPYTER_CONFIG_PATH": str(layout.etc),
+        "PATH": f"{layout.bin}:/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+    }
+    # What a student's server may do with its token: talk to the exchange as its student,
+    # and read the student's own groups (nbgrader's JupyterHubAuthPlugin lists courses).
+    c.Spawner.server_token_scopes = [
+        "users:activity!user",
+        "read:users:groups!user",
+        "read:users:name!user",
+        f"access:services!service={exchange_service.SERVICE_NAME}",
+    ]
+    c.Spawner.start_timeout = 120
+    c.Spawner.http_timeout = 120
+
+    services = [
+        exchange_service.hub_service(
+            layout.exchange,
+            url=f"http://127.0.0.1:{ports.exchange()}",
+            user=None if layout.single_account else accounts.EXCHANGE_ACCOUNT,
+            python=str(layout.bin / "python"),
+        ),
+        *_course_services(layout, classroom, ports),
+    ]
+    if idle_timeout:
+        services.append(
+            {
+                "name": "idle-culler",
+                "command": [
+                    str(layout.bin / "python"),
+                    "-m",
+                    "jupyterhub_idle_culler",
+                    f"--timeout={idle_timeout}",
+                ],
+            }
+        )
+    c.JupyterHub.services = services
+    c.JupyterHub.load_roles = _roles(classroom, bool(idle_timeout))
+    if layout.single_account:
+        c.JupyterHub.template_vars = {
+            "announcement": "Try-out mode: every person runs as one account. Not for a class."
+        }

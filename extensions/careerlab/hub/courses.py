@@ -1,0 +1,131 @@
+"""Each hub course is its own nbgrader course directory, made from this repository.
+
+The repository root stays the one-machine course. A hub course ``<root>/courses/<id>/`` gets
+a copy of the repository's workbooks (those the classroom file names, or all), rubrics and
+configuration, owned by the course's account, and its workbooks released there by that
+account. Its ``jupyter_config.py`` loads the repository's settings (copied as
+``course_config.py``) and then ``configure_course``: the course id, the hub's exchange, and
+the one header nbgrader's Lab panel needs. A course folder that exists is never rebuilt:
+it holds the gradebook, submissions and grades.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from careerlab import course as course_paths
+from careerlab.catalog.page import NOTEBOOK_PATH as CATALOG_NOTEBOOK
+from careerlab.hub import accounts
+from careerlab.hub.classroom import Course
+from careerlab.hub.layout import Layout
+from careerlab.showcase.page import NOTEBOOK_PATH as SHOWCASE_NOTEBOOK
+
+COURSE_CONFIG = "course_config.py"
+_COURSE_JUPYTER_CONFIG = '''\
+"""Configuration of hub course {course_id}, made by `careerlab hub` (docs/deploy.md).
+
+The repository's settings (course_config.py, a copy of its jupyter_config.py), then
+what differs on the hub: careerlab.hub.courses.configure_course.
+"""
+
+load_subconfig("{course_config}")  # noqa: F821
+from careerlab.hub.courses import configure_course  # noqa: E402
+
+configure_course(get_config(), {course_id!r}, {exchange_url!r})  # noqa: F821
+'''
+
+
+class CourseSetupError(RuntimeError):
+    """A course could not be made; the message says which step and why."""
+
+
+def configure_course(c, course_id: str, exchange_url: str) -> None:
+    """What a hub course's formgrader and commands need beyond the repository's settings."""
+    c.CourseDirectory.course_id = course_id
+    from careerlab.hub.config import use_hub_exchange
+
+    use_hub_exchange(c, exchange_url)
+    # nbgrader's Lab panel shows Formgrader in a frame of this same server; JupyterHub's
+    # single-user servers refuse every frame ("frame-ancestors 'none'"). Only the course
+    # service, which only the course's teachers can open, allows frames from its own origin.
+    # (A plain dict: JupyterHub's extension reads this setting as one.)
+    c.ServerApp.tornado_settings = {
+        "headers": {"Content-Security-Policy": "frame-ancestors 'self'"}
+    }
+
+
+def _copy_tree(source: Path, target: Path, projects: tuple[str, ...] = ()) -> None:
+    def ignore(folder: str, names: list[str]) -> list[str]:
+        skipped = [n for n in names if n in {"__pycache__", ".ipynb_checkpoints"}]
+        if projects and Path(folder) == source:
+            skipped += [n for n in names if (source / n).is_dir() and n not in projects]
+        return skipped
+
+    shutil.copytree(source, target, ignore=ignore, symlinks=False)
+
+
+def make_course(layout: Layout, repository: Path, course: Course, exchange_url: str) -> Path:
+    """The course directory, built and released once; an existing one is left as it is."""
+    folder = layout.course(course.id)
+    if (folder / "jupyter_config.py").exists():
+        return folder
+    account_name = accounts.course_account(course.id)
+    building = folder.with_name(f".{course.id}.building")
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir(parents=True)
+    source = repository / course_paths.SOURCE_DIRECTORY
+    missing = [p for p in course.projects if not (source / p).is_dir()]
+    if missing:
+        raise CourseSetupError(f"course {course.id}: no such project(s) {missing} in {source}")
+    _copy_tree(source, building / course_paths.SOURCE_DIRECTORY, course.projects)
+    _copy_tree(
+        repository / course_paths.RUBRICS_DIRECTORY, building / course_paths.RUBRICS_DIRECTORY
+    )
+    # The catalog and showcase are Voila pages at fixed paths under the course root.
+    for page in (CATALOG_NOTEBOOK, SHOWCASE_NOTEBOOK):
+        (building / page).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(repository / page, building / page)
+    shutil.copy(repository / "jupyter_config.py", building / COURSE_CONFIG)
+    shutil.copy(repository / "nbgrader_config.py", building / "nbgrader_config.py")
+    (building / "jupyter_config.py").write_text(
+        _COURSE_JUPYTER_CONFIG.format(
+            course_id=course.id, course_config=COURSE_CONFIG, exchange_url=exchange_url
+        ),
+        encoding="utf-8",
+    )
+    if not layout.single_account:
+        account = accounts.ensure(account_name, folder, comment=f"CareerLab course {course.id}")
+        for path in [building, *building.rglob("*")]:
+            os.chown(path, account.pw_uid, account.pw_gid, follow_symlinks=False)
+    building.chmod(0o700)
+    _release(layout, building, account_name)
+    shutil.rmtree(folder, ignore_errors=True)  # useradd made an empty home there
+    building.rename(folder)
+    return folder
+
+
+def _release(layout: Layout, folder: Path, account_name: str) -> None:
+    """Release every workbook as the course's account (the gradebook is theirs)."""
+    env = {
+        "PATH": f"{layout.bin}:/usr/bin:/bin",
+        "HOME": str(folder),
+        "JUPYTER_CONFIG_PATH": str(folder),
+        "CAREERLAB_COURSE": str(folder),
+        "LANG": "C.UTF-8",
+    }
+    command = [str(layout.bin / "careerlab"), "release"]
+    if not layout.single_account:
+        command = [
+            "setpriv",
+            f"--reuid={account_name}",
+            f"--regid={account_name}",
+            "--init-groups",
+            "--",
+            *command,
+        ]
+    done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise CourseSetupError(f"releasing the workbooks failed:\n{done.stdout}{done.stderr}")
