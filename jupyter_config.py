@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent
 
 # --- nbgrader: the course directory is the repository root -----------------------
 c.CourseDirectory.root = str(ROOT)
-c.CourseDirectory.course_id = course.COURSE_ID
+c.CourseDirectory.course_id = course.DEFAULT_COURSE_ID
 c.CourseDirectory.source_directory = course.SOURCE_DIRECTORY
 c.CourseDirectory.release_directory = course.RELEASE_DIRECTORY
 # Never release, submit or collect the answers store's lock and temp files.

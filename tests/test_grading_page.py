@@ -96,7 +96,7 @@ def ctx(root: Path) -> data.Course:
 
 
 def grade_of(root: Path, student: str, criterion: str):
-    with Gradebook(data.Course.at(root).db_url, "careerlab") as gradebook:
+    with Gradebook(data.Course.at(root).coursedir.db_url, "careerlab") as gradebook:
         grade = gradebook.find_grade(f"rubric-{criterion}", ASSIGNMENT, ASSIGNMENT, student)
         return grade.manual_score, grade.needs_manual_grade
 
@@ -106,8 +106,8 @@ def points(criterion: str, level: str) -> float:
 
 
 def give(root: Path, student: str, criterion: str, level: str, comment: str = "") -> None:
-    db_url = data.Course.at(root).db_url
-    record_level(db_url, RUBRIC, ASSIGNMENT, ASSIGNMENT, student, criterion, level, comment)
+    coursedir = data.Course.at(root).coursedir
+    record_level(coursedir, RUBRIC, ASSIGNMENT, ASSIGNMENT, student, criterion, level, comment)
 
 
 def save(root: Path, student: str, criterion: str, body: dict) -> dict:
@@ -185,9 +185,9 @@ def test_each_level_saved_sets_nbgrader_points_at_once(course):
 def test_comments_are_kept_without_a_level_and_never_overwritten_unseen(course):
     save = data.save_criterion
     save(ctx(course), ASSIGNMENT, "bob", "audience", {"comment": "Say hello to Jordan."}, 0, "t")
-    assert levels_for(data.Course.at(course).db_url, ASSIGNMENT, ASSIGNMENT, "bob") == {}
+    assert levels_for(data.Course.at(course).coursedir, ASSIGNMENT, ASSIGNMENT, "bob") == {}
     save(ctx(course), ASSIGNMENT, "bob", "audience", {"level": "developing"}, 0, "t")
-    given = levels_for(data.Course.at(course).db_url, ASSIGNMENT, ASSIGNMENT, "bob")
+    given = levels_for(data.Course.at(course).coursedir, ASSIGNMENT, ASSIGNMENT, "bob")
     assert given["audience"].comment == "Say hello to Jordan."  # a level keeps the comment
     # A second tab saved "Tab two" while this one still had the first comment.
     body = {"comment": "Tab two", "comment_base": "Say hello to Jordan."}
@@ -204,10 +204,10 @@ def test_comments_are_kept_without_a_level_and_never_overwritten_unseen(course):
 
 
 def test_a_formgrader_points_edit_shows_as_a_conflict(course):
-    db_url = data.Course.at(course).db_url
+    coursedir = data.Course.at(course).coursedir
     give(course, "carol", "trade-offs", "proficient")
     # What nbgrader's formgrader does when a grader types points into the cell.
-    with Gradebook(db_url, "careerlab") as gradebook:
+    with Gradebook(coursedir.db_url, "careerlab") as gradebook:
         grade = gradebook.find_grade("rubric-trade-offs", ASSIGNMENT, ASSIGNMENT, "carol")
         grade.manual_score = 5.0
         grade = gradebook.find_grade("rubric-honest-data", ASSIGNMENT, ASSIGNMENT, "carol")
@@ -245,14 +245,14 @@ def test_a_formgrader_points_edit_shows_as_a_conflict(course):
 
 
 def test_concurrent_saves_from_threads_all_land(course):
-    db_url = data.Course.at(course).db_url
+    coursedir = data.Course.at(course).coursedir
     errors: list[BaseException] = []
     barrier = threading.Barrier(len(CRITERIA) + 3)
 
     def give(criterion: str, level: str) -> None:
         try:
             barrier.wait()
-            record_level(db_url, RUBRIC, ASSIGNMENT, ASSIGNMENT, "bob", criterion, level)
+            record_level(coursedir, RUBRIC, ASSIGNMENT, ASSIGNMENT, "bob", criterion, level)
         except BaseException as error:  # collected: an assert in a thread is lost
             errors.append(error)
 
@@ -265,7 +265,7 @@ def test_concurrent_saves_from_threads_all_land(course):
     for thread in threads:
         thread.join(timeout=120)
     assert not errors, errors
-    given = levels_for(db_url, ASSIGNMENT, ASSIGNMENT, "bob")
+    given = levels_for(coursedir, ASSIGNMENT, ASSIGNMENT, "bob")
     assert set(given) == set(CRITERIA)
     for criterion, level in given.items():
         assert grade_of(course, "bob", criterion) == (level.points, False), criterion
@@ -288,9 +288,9 @@ def test_concurrent_saves_from_separate_processes_all_land(course):
     for process in processes:
         out, err = process.communicate(timeout=300)
         assert process.returncode == 0, err
-    db_url = data.Course.at(course).db_url
+    coursedir = data.Course.at(course).coursedir
     for student in ("alice", "carol"):
-        given = levels_for(db_url, ASSIGNMENT, ASSIGNMENT, student)
+        given = levels_for(coursedir, ASSIGNMENT, ASSIGNMENT, student)
         assert {c: g.level for c, g in given.items()} == dict.fromkeys(CRITERIA[:3], "advanced")
         for criterion in CRITERIA[:3]:
             assert grade_of(course, student, criterion) == (points(criterion, "advanced"), False)
@@ -320,7 +320,7 @@ def test_levels_and_the_comment_bank_share_one_engine(course):
 
     from careerlab.rubrics import comment_bank, levels
 
-    db_url = data.Course.at(course).db_url
+    coursedir = data.Course.at(course).coursedir
     engines: dict[int, Engine] = {}  # kept alive, so no id is reused
 
     def connected(connection) -> None:
@@ -329,17 +329,17 @@ def test_levels_and_the_comment_bank_share_one_engine(course):
     event.listen(Engine, "engine_connect", connected)
     try:
         give(course, "alice", "evidence", "advanced", "Well cited.")
-        levels.record_comment(db_url, RUBRIC, ASSIGNMENT, ASSIGNMENT, "alice", "audience", "Hi")
-        levels.clear_level(db_url, ASSIGNMENT, ASSIGNMENT, "alice", "evidence")
-        levels.conflicts(db_url, RUBRIC, ASSIGNMENT, ASSIGNMENT, "alice")
-        levels.assignment_state(db_url, ASSIGNMENT, ASSIGNMENT)
-        added = comment_bank.add(db_url, ASSIGNMENT, "evidence", "Cite it.")
-        assert comment_bank.comments(db_url, ASSIGNMENT) == [added]
-        assert comment_bank.remove(db_url, ASSIGNMENT, added.id)
+        levels.record_comment(coursedir, RUBRIC, ASSIGNMENT, ASSIGNMENT, "alice", "audience", "Hi")
+        levels.clear_level(coursedir, ASSIGNMENT, ASSIGNMENT, "alice", "evidence")
+        levels.conflicts(coursedir, RUBRIC, ASSIGNMENT, ASSIGNMENT, "alice")
+        levels.assignment_state(coursedir, ASSIGNMENT, ASSIGNMENT)
+        added = comment_bank.add(coursedir, ASSIGNMENT, "evidence", "Cite it.")
+        assert comment_bank.comments(coursedir, ASSIGNMENT) == [added]
+        assert comment_bank.remove(coursedir, ASSIGNMENT, added.id)
     finally:
         event.remove(Engine, "engine_connect", connected)
     assert len(engines) == 1, engines
-    states = levels.criteria_state(db_url, ASSIGNMENT, ASSIGNMENT, "alice")
+    states = levels.criteria_state(coursedir, ASSIGNMENT, ASSIGNMENT, "alice")
     assert (states["evidence"].level, states["evidence"].comment) == (None, "Well cited.")
     assert (states["audience"].level, states["audience"].comment) == (None, "Hi")
     assert grade_of(course, "alice", "evidence") == (None, True)
@@ -359,7 +359,7 @@ def test_a_level_that_fails_midway_leaves_nothing_behind(course, monkeypatch):
     monkeypatch.setattr(levels, "_upsert", broken)
     with pytest.raises(RuntimeError):
         give(course, "bob", "evidence", "advanced", "Second.")
-    given = levels_for(data.Course.at(course).db_url, ASSIGNMENT, ASSIGNMENT, "bob")
+    given = levels_for(data.Course.at(course).coursedir, ASSIGNMENT, ASSIGNMENT, "bob")
     assert (given["evidence"].level, given["evidence"].comment) == ("developing", "First.")
     assert (
         grade_of(course, "bob", "evidence") == before == (points("evidence", "developing"), False)
@@ -368,12 +368,12 @@ def test_a_level_that_fails_midway_leaves_nothing_behind(course, monkeypatch):
 
 # --- The export ------------------------------------------------------------------------
 def test_the_export_has_a_row_per_student_per_criterion_and_skill_totals(course):
-    db_url = data.Course.at(course).db_url
+    coursedir = data.Course.at(course).coursedir
     record_level(
-        db_url, RUBRIC, ASSIGNMENT, ASSIGNMENT, "alice", "evidence", "advanced", "=SUM(A1)"
+        coursedir, RUBRIC, ASSIGNMENT, ASSIGNMENT, "alice", "evidence", "advanced", "=SUM(A1)"
     )
-    record_level(db_url, RUBRIC, ASSIGNMENT, ASSIGNMENT, "alice", "audience", "developing", "Hi")
-    record_level(db_url, RUBRIC, ASSIGNMENT, ASSIGNMENT, "carol", "evidence", "beginning")
+    record_level(coursedir, RUBRIC, ASSIGNMENT, ASSIGNMENT, "alice", "audience", "developing", "Hi")
+    record_level(coursedir, RUBRIC, ASSIGNMENT, ASSIGNMENT, "carol", "evidence", "beginning")
     out = course / "out"
     result = run_app(course, str(BIN / "careerlab"), "export", ASSIGNMENT, "--out", str(out))
     assert result.stdout.count("Wrote") == 4
@@ -433,7 +433,7 @@ def test_the_api_over_http(course, tmp_path):
         for thread in threads:
             thread.join(timeout=120)
         assert {c: r[0] for c, r in results.items()} == dict.fromkeys(CRITERIA, 200)
-        given = levels_for(data.Course.at(course).db_url, ASSIGNMENT, ASSIGNMENT, "alice")
+        given = levels_for(data.Course.at(course).coursedir, ASSIGNMENT, ASSIGNMENT, "alice")
         assert {c: g.level for c, g in given.items()} == dict.fromkeys(CRITERIA, "proficient")
         status, listed = call_api(server, "GET", api)
         assert listed["progress"] == {"graded": 1, "total": 3}
@@ -650,13 +650,13 @@ def test_grading_two_submissions_with_the_keyboard_behind_a_prefix(course, tmp_p
         assert page.dialogs == []  # type: ignore[attr-defined]
 
     # The gradebook, the export and each student's feedback say the same.
-    db_url = data.Course.at(course).db_url
+    coursedir = data.Course.at(course).coursedir
     for student, keys in (("alice", ALICE_KEYS), ("bob", BOB_KEYS)):
-        given = levels_for(db_url, ASSIGNMENT, ASSIGNMENT, student)
+        given = levels_for(coursedir, ASSIGNMENT, ASSIGNMENT, student)
         assert {c: g.level for c, g in given.items()} == expected(keys)
         for criterion, level in expected(keys).items():
             assert grade_of(course, student, criterion) == (points(criterion, level), False)
-    assert levels_for(db_url, ASSIGNMENT, ASSIGNMENT, "alice")["market-analysis"].comment == (
+    assert levels_for(coursedir, ASSIGNMENT, ASSIGNMENT, "alice")["market-analysis"].comment == (
         ALICE_COMMENT
     )
     run_app(course, str(BIN / "careerlab"), "export", ASSIGNMENT)

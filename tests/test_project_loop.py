@@ -18,6 +18,7 @@ import pytest
 from bs4 import BeautifulSoup
 from nbgrader.api import Gradebook
 
+from careerlab.course import course_directory
 from careerlab.feedback import read_rubric_data
 from careerlab.rubrics.levels import levels_for
 from careerlab.testing.simulate import answer, load_solutions
@@ -156,7 +157,7 @@ def test_every_score(loop):
 def test_levels_are_data_and_survive_re_autograding(loop):
     with Gradebook(db_url(loop), "careerlab") as gradebook:
         for student, levels in LEVELS.items():
-            stored = levels_for(db_url(loop), ASSIGNMENT, ASSIGNMENT, student)
+            stored = levels_for(course_directory(loop), ASSIGNMENT, ASSIGNMENT, student)
             assert {c: g.level for c, g in stored.items()} == levels
             for criterion, given in stored.items():
                 grade = gradebook.find_grade(f"rubric-{criterion}", ASSIGNMENT, ASSIGNMENT, student)

@@ -154,7 +154,7 @@ def cmd_rubric_score(args: argparse.Namespace) -> int:
     try:
         rubric = project_rubric(root, args.assignment)
         given = record_level(
-            course.gradebook_url(root),
+            course.course_directory(root),
             rubric,
             args.assignment,
             args.notebook or args.assignment,
@@ -175,9 +175,8 @@ def cmd_rubric_show(args: argparse.Namespace) -> int:
     from careerlab.rubrics.levels import levels_for
 
     root = course.find_root()
-    levels = levels_for(
-        course.gradebook_url(root), args.assignment, args.notebook or args.assignment, args.student
-    )
+    notebook = args.notebook or args.assignment
+    levels = levels_for(course.course_directory(root), args.assignment, notebook, args.student)
     print(
         json.dumps(
             {

@@ -5,11 +5,18 @@ and the widgets all ask here."""
 
 from __future__ import annotations
 
+import glob
 import os
 import re
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from careerlab.workbook.answers import HELPER_FILE_PATTERNS, answers_filename
+
+if TYPE_CHECKING:  # nbgrader is imported only when a course directory is asked for
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
 
 SOLUTIONS_FILE = "solutions.yml"  # see careerlab.testing.simulate.load_solutions
 SOURCE_DIRECTORY = "workbooks"
@@ -17,8 +24,11 @@ RELEASE_DIRECTORY = "release"
 TRYOUT_DIRECTORY = "tryout"
 RUBRICS_DIRECTORY = "rubrics"
 METADATA_FILE = "workbook.yml"  # a workbook's metadata, beside its notebook
-COURSE_ID = "careerlab"
+# The one-machine course's id; a course on JupyterHub sets its own
+# (c.CourseDirectory.course_id): read it with course_directory(root).course_id.
+DEFAULT_COURSE_ID = "careerlab"
 CONFIG_FILE = "jupyter_config.py"
+NBGRADER_CONFIG_FILE = "nbgrader_config.py"  # nbgrader reads it in the course root
 
 # The one rule for a student id, checked wherever a student enters the course
 # (roster, collect, autograde) and wherever an id is read back (pages, commands).
@@ -104,15 +114,71 @@ def find_root(start: Path | None = None) -> Path:
     raise FileNotFoundError(f"No CareerLab course (a folder with {CONFIG_FILE}) above {here}.")
 
 
-# Where a student's work is, in the order to look: autograde's copy first, else the
-# submission (a submission not yet autograded is only in submitted/).
-WORK_STAGES = ("autograded", "submitted")
+def course_directory(root: Path, config: Config | None = None) -> CourseDirectory:
+    """nbgrader's CourseDirectory of the course at ``root``: its course id, gradebook and
+    folder names (submitted, autograded, feedback...), as the course's config sets them.
+
+    An app that already holds the course's config (a Jupyter server) passes it; otherwise
+    the course's own files are read (nbgrader_config.py, which loads jupyter_config.py),
+    once per root and process: the grader and the pages ask for every notebook, and a
+    process sees a config change when it restarts, as every Jupyter app does. The object
+    is shared: read it, never set its traits.
+    """
+    if config is not None:
+        return _directory(Path(root), config)
+    return _course_directory(Path(root).resolve())
 
 
-def find_answers(root: Path, assignment: str, student: str, notebook: str) -> Path | None:
+@cache
+def _course_directory(root: Path) -> CourseDirectory:
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    for name in (NBGRADER_CONFIG_FILE, CONFIG_FILE):
+        if (root / name).is_file():
+            return _directory(root, PyFileConfigLoader(name, path=str(root)).load_config())
+    return _directory(root, Config())
+
+
+def _directory(root: Path, config: Config) -> CourseDirectory:
+    from nbgrader.coursedir import CourseDirectory
+
+    directory = CourseDirectory(config=config)
+    if not config.get("CourseDirectory", {}).get("root"):
+        directory.root = str(root)  # nbgrader's default is the working folder
+    return directory
+
+
+def work_folder(directory: CourseDirectory, step: str, student: str, assignment: str) -> Path:
+    """A student's folder of one assignment in one of nbgrader's steps (``step`` is a
+    ``*_directory`` trait of ``directory``), laid out as nbgrader lays it out."""
+    return Path(directory.format_path(step, student, assignment))
+
+
+def students_in(directory: CourseDirectory, step: str, assignment: str) -> list[str]:
+    """Every student with a folder of ``assignment`` in one of nbgrader's steps (ids that
+    break the rule left out: they are never shown or graded)."""
+    where = directory.format_path(step, "(?P<student>[^/]+)", re.escape(assignment), escape=True)
+    found = set()
+    for folder in glob.glob(directory.format_path(step, "*", glob.escape(assignment))):
+        match = re.fullmatch(where, folder)
+        if match and os.path.isdir(folder) and is_student_id(match["student"]):
+            found.add(match["student"])
+    return sorted(found)
+
+
+def work_stages(directory: CourseDirectory) -> tuple[str, str]:
+    """Where a student's work is, in the order to look: autograde's copy first, else the
+    submission (a submission not yet autograded is only in the submitted folder)."""
+    return (directory.autograded_directory, directory.submitted_directory)
+
+
+def find_answers(
+    directory: CourseDirectory, assignment: str, student: str, notebook: str
+) -> Path | None:
     """The answers file of a student's submitted notebook, or None if there is none."""
-    for stage in WORK_STAGES:
-        path = root / stage / student / assignment / answers_filename(notebook)
+    for step in work_stages(directory):
+        path = work_folder(directory, step, student, assignment) / answers_filename(notebook)
         if path.exists():
             return path
     return None
@@ -142,11 +208,9 @@ def answers_files(root: Path) -> dict[str, list[str]]:
 def ignore_patterns() -> list[str]:
     """Files nbgrader must never copy: its defaults, the answers helpers, and the
     author's widget solutions (which would hand every student the answers)."""
-    return [
-        ".ipynb_checkpoints",
-        "*.pyc",
-        "__pycache__",
-        "feedback",
-        *HELPER_FILE_PATTERNS,
-        SOLUTIONS_FILE,
-    ]
+    from nbgrader.coursedir import CourseDirectory
+
+    # nbgrader's own list names the feedback/ folder fetch_feedback puts in a student's
+    # copy (a fixed name in nbgrader, not the course's feedback_directory).
+    defaults = CourseDirectory.class_traits()["ignore"].default()
+    return [*defaults, *HELPER_FILE_PATTERNS, SOLUTIONS_FILE]

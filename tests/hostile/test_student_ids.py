@@ -98,7 +98,8 @@ def test_every_page_and_command_uses_the_same_rule(hostile_class):
 
 
 def in_gradebook(root: Path, student: str) -> bool:
-    with Gradebook(layout.gradebook_url(root), layout.COURSE_ID) as gradebook:
+    coursedir = layout.course_directory(root)
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
         try:
             gradebook.find_student(student)
         except MissingEntry:

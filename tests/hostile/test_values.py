@@ -33,7 +33,8 @@ CHART_TITLES = {student: values["site-title"] for student, values in VALUES.item
 
 
 def scores(root: Path, student: str) -> dict[str, float]:
-    with Gradebook(layout.gradebook_url(root), layout.COURSE_ID) as gradebook:
+    coursedir = layout.course_directory(root)
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
         submission = gradebook.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, student)
         return {g.name: g.score for g in submission.grades if g.cell_type == "code"}
 
@@ -105,14 +106,14 @@ FORMULAS = [
 
 def test_export_neutralises_every_formula_and_keeps_numbers(hostile_class, tmp_path):
     root = hostile_class["root"]
-    db_url = layout.gradebook_url(root)
+    coursedir = layout.course_directory(root)
     criteria = [c.id for c in RUBRIC.criteria]
     students = [ANA, *VALUES]
     given: dict[tuple[str, str], str] = {}
     for number, formula in enumerate(FORMULAS):
         student, criterion = students[number % len(students)], criteria[number % len(criteria)]
         record_level(
-            db_url, RUBRIC, ASSIGNMENT, ASSIGNMENT, student, criterion, "developing", formula
+            coursedir, RUBRIC, ASSIGNMENT, ASSIGNMENT, student, criterion, "developing", formula
         )
         given[(student, criterion)] = formula
     out = tmp_path / "exports"

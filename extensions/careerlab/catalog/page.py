@@ -87,7 +87,9 @@ def open_for_student(root: Path, project_id: str) -> Path:
     if target.exists():
         return target
     exchange = Path(os.environ.get("CAREERLAB_EXCHANGE", root / "exchange"))
-    if (exchange / course.COURSE_ID / "outbound" / project_id).is_dir():
+    # nbgrader's exchange keeps each course's releases under its course id.
+    course_id = course.course_directory(root).course_id
+    if (exchange / course_id / "outbound" / project_id).is_dir():
         subprocess.run(
             ["nbgrader", "fetch_assignment", project_id],
             cwd=folder if folder.is_dir() else root, env=_env(root), capture_output=True,

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from nbgrader.api import Gradebook
+from nbgrader.coursedir import CourseDirectory
 
 from careerlab import course
 from careerlab.rubrics.format import SKILLS, Rubric
@@ -66,21 +67,21 @@ class Export:
     skills: list[dict[str, Any]]
 
 
-def _students(db_url: str, assignment: str, notebook: str) -> list[str]:
-    with Gradebook(db_url, course.COURSE_ID) as gradebook:
+def _students(coursedir: CourseDirectory, assignment: str, notebook: str) -> list[str]:
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
         return sorted(s.student.id for s in gradebook.notebook_submissions(notebook, assignment))
 
 
 def collect(root: Path, assignment: str) -> Export:
     """Every row, from the gradebook, as plain data."""
     rubric: Rubric = project_rubric(root, assignment)
-    db_url = course.gradebook_url(root)
+    coursedir = course.course_directory(root)
     notebooks = [nb.stem for nb in course.notebooks(root / course.SOURCE_DIRECTORY / assignment)]
     notebook = assignment if assignment in notebooks else notebooks[0]
-    state = assignment_state(db_url, assignment, notebook)
+    state = assignment_state(coursedir, assignment, notebook)
     criteria_rows: list[dict[str, Any]] = []
     skill_rows: list[dict[str, Any]] = []
-    for student in _students(db_url, assignment, notebook):
+    for student in _students(coursedir, assignment, notebook):
         given = state.get(student, {})
         totals: dict[str, dict[str, Any]] = {}
         for criterion in rubric.criteria:

@@ -24,6 +24,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from nbgrader.coursedir import CourseDirectory
+
 from careerlab import course
 from careerlab.feedback.autograded import TaskResult, results
 from careerlab.html import escape
@@ -249,10 +251,11 @@ def add_rubric(notebooks: list[str], **_: object) -> None:
     except FileNotFoundError as error:
         print(f"CareerLab could not add the rubric to the feedback: {error}", file=sys.stderr)
         return
+    coursedir = course.course_directory(root)  # once per process, not per notebook
     for path in notebooks:
         # One page at a time: whatever one student's files hold, the others get theirs.
         try:
-            _add_rubric_to(root, path)
+            _add_rubric_to(coursedir, path)
         except Exception as error:  # nbgrader would hide it at INFO level: say it plainly
             print(
                 f"CareerLab could not add the rubric to the feedback {path}: {error}",
@@ -260,20 +263,21 @@ def add_rubric(notebooks: list[str], **_: object) -> None:
             )
 
 
-def _add_rubric_to(root: Path, path: str) -> None:
-    db_url = course.gradebook_url(root)
+def _add_rubric_to(coursedir: CourseDirectory, path: str) -> None:
     student, assignment, notebook = course.submission_of(path)
     course.check_student_id(student)
     try:
-        rubric = project_rubric(root, assignment)
+        rubric = project_rubric(Path(coursedir.root), assignment)
     except ScoringError:
         return  # a workbook without a rubric: nbgrader's feedback as it is
-    page_path = root / "feedback" / student / assignment / f"{notebook}.html"
-    answers = root / "autograded" / student / assignment / answers_filename(notebook)
+    feedback = course.work_folder(coursedir, coursedir.feedback_directory, student, assignment)
+    page_path = feedback / f"{notebook}.html"
+    graded = course.work_folder(coursedir, coursedir.autograded_directory, student, assignment)
+    answers = graded / answers_filename(notebook)
     product = chosen_product(rubric, answers)
-    levels = levels_for(db_url, assignment, notebook, student)
+    levels = levels_for(coursedir, assignment, notebook, student)
     ids = {"assignment": assignment, "notebook": notebook, "student": student}
-    checks = results(root, db_url, assignment, notebook, student)
+    checks = results(coursedir, assignment, notebook, student)
     ratings = self_ratings(answers, rubric)
     section = rubric_html(rubric, levels, product, ids, ratings, checks)
     page = insert_section(page_path.read_text(encoding="utf-8"), section)

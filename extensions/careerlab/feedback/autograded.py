@@ -17,6 +17,7 @@ from typing import Any
 
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.coursedir import CourseDirectory
 
 from careerlab import course
 from careerlab.rubrics.levels import CELL_PREFIX
@@ -114,16 +115,16 @@ def failure_messages(autograded_notebook: Path) -> dict[str, str]:
 
 
 def results(
-    root: Path, db_url: str, assignment: str, notebook: str, student: str
+    coursedir: CourseDirectory, assignment: str, notebook: str, student: str
 ) -> list[TaskResult]:
     """Each autograded test of one submission, in the notebook's order."""
-    source = root / course.SOURCE_DIRECTORY / assignment / f"{notebook}.ipynb"
+    source = Path(coursedir.root) / course.SOURCE_DIRECTORY / assignment / f"{notebook}.ipynb"
     titles, tests = read_tasks(source) if source.exists() else ({}, {})
-    autograded = root / "autograded" / student / assignment / f"{notebook}.ipynb"
-    messages = failure_messages(autograded)
+    graded = course.work_folder(coursedir, coursedir.autograded_directory, student, assignment)
+    messages = failure_messages(graded / f"{notebook}.ipynb")
     order = {grade_id: index for index, grade_id in enumerate(tests)}
     found = []
-    with Gradebook(db_url, course.COURSE_ID) as gradebook:
+    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
         try:
             submission = gradebook.find_submission_notebook(notebook, assignment, student)
         except MissingEntry:

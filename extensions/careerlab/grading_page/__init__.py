@@ -72,7 +72,10 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     if root is None:
         serverapp.log.warning("CareerLab grading page: no course directory found; not loaded.")
         return
-    service = GradingService(root, _static_version())
+    # The server read the course's jupyter_config.py: its CourseDirectory settings (course
+    # id, folder names) are the course's. Without them, the course's own files are read.
+    configured = "root" in serverapp.config.get("CourseDirectory", {})
+    service = GradingService(root, _static_version(), serverapp.config if configured else None)
     web_app = serverapp.web_app
     web_app.settings["careerlab_grading"] = service
     base = web_app.settings["base_url"]

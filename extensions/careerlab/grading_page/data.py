@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from nbgrader.api import Gradebook
+from nbgrader.coursedir import CourseDirectory
+from traitlets.config import Config
 
 from careerlab import course
 from careerlab.feedback.autograded import results
@@ -56,11 +58,12 @@ class GradingError(ValueError):
 @dataclass(frozen=True)
 class Course:
     root: Path
-    db_url: str
+    coursedir: CourseDirectory  # the course's id, gradebook and folders (careerlab.course)
 
     @classmethod
-    def at(cls, root: Path) -> Course:
-        return cls(root, course.gradebook_url(root))
+    def at(cls, root: Path, config: Config | None = None) -> Course:
+        """The course at ``root``; a server passes the config it already loaded."""
+        return cls(root, course.course_directory(root, config))
 
 
 def anonymous_key(assignment: str, student: str) -> str:
@@ -119,10 +122,10 @@ def _entries(ctx: Course, assignment: str, rubric: Rubric, anonymous: bool) -> l
     criteria = {c.id for c in rubric.criteria}
     stored = {
         student: {c: st.points for c, st in rows.items() if c in criteria and st.points is not None}
-        for student, rows in assignment_state(ctx.db_url, assignment, notebook).items()
+        for student, rows in assignment_state(ctx.coursedir, assignment, notebook).items()
     }
     entries = []
-    with Gradebook(ctx.db_url, course.COURSE_ID) as gradebook:
+    with Gradebook(ctx.coursedir.db_url, ctx.coursedir.course_id) as gradebook:
         for submission in gradebook.notebook_submissions(notebook, assignment):
             student = submission.student
             if not course.is_student_id(student.id):
@@ -171,14 +174,8 @@ def _disagree(level_points: float | None, manual: float | None) -> bool:
 
 def waiting_for_autograde(ctx: Course, assignment: str, graded: set[str]) -> list[str]:
     """Students whose submission was collected but is not in the gradebook yet."""
-    folder = ctx.root / "submitted"
-    if not folder.is_dir():
-        return []
-    return sorted(
-        p.name
-        for p in folder.iterdir()
-        if (p / assignment).is_dir() and p.name not in graded and course.is_student_id(p.name)
-    )
+    collected = course.students_in(ctx.coursedir, ctx.coursedir.submitted_directory, assignment)
+    return [student for student in collected if student not in graded]
 
 
 def _entry_data(entry: Entry, total: int, anonymous: bool) -> dict[str, Any]:
@@ -253,9 +250,10 @@ def resolve(ctx: Course, assignment: str, key: str, anonymous: bool) -> tuple[li
     raise GradingError(f"No autograded submission '{key}' for {assignment}.", 404)
 
 
-def answers_path(root: Path, assignment: str, student: str, notebook: str) -> Path:
-    found = course.find_answers(root, assignment, student, notebook)
-    return found or root / course.WORK_STAGES[0] / student / assignment / answers_filename(notebook)
+def answers_path(coursedir: CourseDirectory, assignment: str, student: str, notebook: str) -> Path:
+    found = course.find_answers(coursedir, assignment, student, notebook)
+    graded = course.work_folder(coursedir, coursedir.autograded_directory, student, assignment)
+    return found or graded / answers_filename(notebook)
 
 
 def student_choices(answers: Path, rubric: Rubric) -> tuple[str | None, dict[str, str] | None]:
@@ -272,10 +270,10 @@ def criteria_data(
 ) -> list[dict[str, Any]]:
     """Each criterion: descriptors for the student's product, what is stored, any conflict,
     and the student's own rating."""
-    answers = answers_path(ctx.root, assignment, student, notebook)
+    answers = answers_path(ctx.coursedir, assignment, student, notebook)
     product, ratings = student_choices(answers, rubric)
-    state = criteria_state(ctx.db_url, assignment, notebook, student)
-    found = conflicts(ctx.db_url, rubric, assignment, notebook, student)
+    state = criteria_state(ctx.coursedir, assignment, notebook, student)
+    found = conflicts(ctx.coursedir, rubric, assignment, notebook, student)
     ordered = sorted(rubric.levels, key=lambda level: level.points)
     data = []
     for criterion in rubric.criteria:
@@ -321,12 +319,12 @@ def submission_detail(ctx: Course, assignment: str, key: str, anonymous: bool) -
     entries, index = resolve(ctx, assignment, key, anonymous)
     entry = entries[index]
     notebook = notebook_of(ctx.root, assignment)
-    answers = answers_path(ctx.root, assignment, entry.student, notebook)
+    answers = answers_path(ctx.coursedir, assignment, entry.student, notebook)
     total = len(rubric.criteria)
-    checks = results(ctx.root, ctx.db_url, assignment, notebook, entry.student)
+    checks = results(ctx.coursedir, assignment, notebook, entry.student)
     product, ratings = student_choices(answers, rubric)
     bank: dict[str, list[dict[str, Any]]] = {c.id: [] for c in rubric.criteria}
-    for banked in comment_bank.comments(ctx.db_url, assignment):
+    for banked in comment_bank.comments(ctx.coursedir, assignment):
         bank.setdefault(banked.criterion, []).append({"id": banked.id, "text": banked.text})
     data: dict[str, Any] = {
         "assignment": assignment,
@@ -384,15 +382,23 @@ def save_criterion(
             if base is not None and not isinstance(base, str):
                 raise GradingError("comment_base must be text.")
             record_comment(
-                ctx.db_url, rubric, assignment, notebook, student, criterion, comment, grader, base
+                ctx.coursedir,
+                rubric,
+                assignment,
+                notebook,
+                student,
+                criterion,
+                comment,
+                grader,
+                base,
             )
         if "level" in body:
             level = body["level"]
             if level is None:
-                clear_level(ctx.db_url, assignment, notebook, student, criterion)
+                clear_level(ctx.coursedir, assignment, notebook, student, criterion)
             elif isinstance(level, str):
                 record_level(
-                    ctx.db_url,
+                    ctx.coursedir,
                     rubric,
                     assignment,
                     notebook,
@@ -425,7 +431,7 @@ def bank_list(ctx: Course, assignment: str) -> dict[str, Any]:
         "assignment": assignment,
         "comments": [
             {"id": c.id, "criterion": c.criterion, "text": c.text}
-            for c in comment_bank.comments(ctx.db_url, assignment)
+            for c in comment_bank.comments(ctx.coursedir, assignment)
         ],
     }
 
@@ -438,7 +444,7 @@ def bank_add(ctx: Course, assignment: str, body: Any) -> dict[str, Any]:
     if criterion not in {c.id for c in rubric.criteria}:
         raise GradingError("That is not a criterion of this rubric.")
     try:
-        added = comment_bank.add(ctx.db_url, assignment, criterion, body["text"])
+        added = comment_bank.add(ctx.coursedir, assignment, criterion, body["text"])
     except comment_bank.BankError as error:
         raise GradingError(str(error)) from None
     return {"id": added.id, "criterion": added.criterion, "text": added.text}
@@ -446,5 +452,5 @@ def bank_add(ctx: Course, assignment: str, body: Any) -> dict[str, Any]:
 
 def bank_remove(ctx: Course, assignment: str, comment_id: int) -> None:
     rubric_of(ctx.root, assignment)
-    if not comment_bank.remove(ctx.db_url, assignment, comment_id):
+    if not comment_bank.remove(ctx.coursedir, assignment, comment_id):
         raise GradingError("That comment is not in the bank.", 404)

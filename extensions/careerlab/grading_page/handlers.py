@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
 from tornado import web
+from traitlets.config import Config
 
 from careerlab.grading_page import data, page
 from careerlab.grading_page.render import RenderPool
@@ -39,8 +40,8 @@ PAGE_POLICY = (
 class GradingService:
     """What every handler shares: the course, a database thread and the render helper."""
 
-    def __init__(self, root: Path, static_version: str) -> None:
-        self.course = data.Course.at(root)
+    def __init__(self, root: Path, static_version: str, config: Config | None = None) -> None:
+        self.course = data.Course.at(root, config)
         self.static_version = static_version
         self.database = ThreadPoolExecutor(max_workers=1, thread_name_prefix="careerlab-db")
         self.renderer = RenderPool()

@@ -36,7 +36,9 @@ def _student_code(root: Path, assignment: str, student: str, notebook: str) -> l
     """The code a student wrote in the notebook's answer cells, as text (never run).
 
     Only cells whose source differs from the released stub are listed."""
-    submitted = root / "autograded" / student / assignment / f"{notebook}.ipynb"
+    coursedir = course.course_directory(root)
+    graded = course.work_folder(coursedir, coursedir.autograded_directory, student, assignment)
+    submitted = graded / f"{notebook}.ipynb"
     released = root / course.RELEASE_DIRECTORY / assignment / f"{notebook}.ipynb"
     if not submitted.exists():
         return []
@@ -88,9 +90,10 @@ def render_work(root: str, assignment: str, student: str, notebook: str) -> dict
 
 def _stamp(root: Path, assignment: str, student: str, notebook: str) -> tuple[int, ...]:
     """Changes whenever anything the rendering reads changes."""
+    coursedir = course.course_directory(root)
     paths = [
-        root / stage / student / assignment / name
-        for stage in course.WORK_STAGES
+        course.work_folder(coursedir, step, student, assignment) / name
+        for step in course.work_stages(coursedir)
         for name in (answers_filename(notebook), f"{notebook}.ipynb")
     ]
     paths.append(root / course.SOURCE_DIRECTORY / assignment / f"{notebook}.ipynb")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from nbgrader.coursedir import CourseDirectory
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, delete, select
 
 from careerlab.rubrics.levels import engine, with_retry
@@ -38,9 +39,9 @@ class BankError(ValueError):
     """A comment cannot be banked; the message says why in plain words."""
 
 
-def comments(db_url: str, assignment: str) -> list[BankComment]:
+def comments(coursedir: CourseDirectory, assignment: str) -> list[BankComment]:
     """Every banked comment of an assignment, oldest first, per criterion."""
-    with engine(db_url, metadata).connect() as connection:
+    with engine(coursedir, metadata).connect() as connection:
         rows = connection.execute(
             select(bank)
             .where(bank.c.assignment == assignment)
@@ -49,7 +50,7 @@ def comments(db_url: str, assignment: str) -> list[BankComment]:
         return [BankComment(row["id"], row["criterion"], row["text"]) for row in rows]
 
 
-def add(db_url: str, assignment: str, criterion: str, text: str) -> BankComment:
+def add(coursedir: CourseDirectory, assignment: str, criterion: str, text: str) -> BankComment:
     """Bank a comment (or return the same one banked before)."""
     text = text.strip()
     if not text:
@@ -58,7 +59,7 @@ def add(db_url: str, assignment: str, criterion: str, text: str) -> BankComment:
         raise BankError(f"A banked comment can have at most {MAX_COMMENT_CHARS:,} characters.")
 
     def write() -> BankComment:
-        with engine(db_url, metadata).begin() as connection:
+        with engine(coursedir, metadata).begin() as connection:
             same = select(bank).where(
                 bank.c.assignment == assignment, bank.c.criterion == criterion, bank.c.text == text
             )
@@ -78,11 +79,11 @@ def add(db_url: str, assignment: str, criterion: str, text: str) -> BankComment:
     return with_retry(write)
 
 
-def remove(db_url: str, assignment: str, comment_id: int) -> bool:
+def remove(coursedir: CourseDirectory, assignment: str, comment_id: int) -> bool:
     """Take a comment out of the bank. False if it was not there."""
 
     def write() -> bool:
-        with engine(db_url, metadata).begin() as connection:
+        with engine(coursedir, metadata).begin() as connection:
             result = connection.execute(
                 delete(bank).where(bank.c.assignment == assignment, bank.c.id == comment_id)
             )

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from nbgrader.api import MissingEntry
+from nbgrader.coursedir import CourseDirectory
 from sqlalchemy import (
     Column,
     DateTime,
@@ -84,20 +85,21 @@ def cell_id(criterion_id: str) -> str:
 _TABLES_READY: set[tuple[str, int]] = set()  # (database, id of the MetaData)
 
 
-def engine(db_url: str, tables: MetaData = metadata) -> Engine:
-    """The gradebook's one engine in this process, with CareerLab's ``tables`` created
-    (once per database and process: create_all inspects every table)."""
-    shared = gradebook.engine(db_url, course.COURSE_ID)
+def engine(coursedir: CourseDirectory, tables: MetaData = metadata) -> Engine:
+    """The course's gradebook's one engine in this process, with CareerLab's ``tables``
+    created (once per database and process: create_all inspects every table)."""
+    db_url = coursedir.db_url
+    shared = gradebook.engine(db_url, coursedir.course_id)
     if (db_url, id(tables)) not in _TABLES_READY:
         tables.create_all(shared)
         _TABLES_READY.add((db_url, id(tables)))
     return shared
 
 
-def _transaction(db_url: str):
+def _transaction(coursedir: CourseDirectory):
     """nbgrader's Gradebook and CareerLab's tables in one transaction (see gradebook)."""
-    engine(db_url)
-    return gradebook.transaction(db_url, course.COURSE_ID)
+    engine(coursedir)
+    return gradebook.transaction(coursedir.db_url, coursedir.course_id)
 
 
 # Writers -----------------------------------------------------------------------------
@@ -171,7 +173,7 @@ def project_rubric(root: Path, assignment: str) -> Rubric:
 
 
 def record_level(
-    db_url: str,
+    coursedir: CourseDirectory,
     rubric: Rubric,
     assignment: str,
     notebook: str,
@@ -200,7 +202,7 @@ def record_level(
         raise ScoringError(f"'{level_id}' is not a level of {rubric.id} ({known}).") from None
 
     def write() -> GivenLevel:
-        with _transaction(db_url) as book:
+        with _transaction(coursedir) as book:
             try:
                 grade = book.find_grade(cell_id(criterion_id), notebook, assignment, student)
             except MissingEntry:
@@ -250,7 +252,7 @@ class CommentChanged(ScoringError):
 
 
 def record_comment(
-    db_url: str,
+    coursedir: CourseDirectory,
     rubric: Rubric,
     assignment: str,
     notebook: str,
@@ -274,7 +276,7 @@ def record_comment(
     key = _row_key(assignment, notebook, student, criterion_id)
 
     def write() -> CriterionState:
-        with Session(engine(db_url)) as session, session.begin():
+        with Session(engine(coursedir)) as session, session.begin():
             row = session.execute(select(rubric_levels).where(key)).mappings().first()
             stored = row["comment"] if row else ""
             if base is not None and stored not in (base, comment):
@@ -312,10 +314,10 @@ def _state(row: Any) -> CriterionState:
 
 
 def assignment_state(
-    db_url: str, assignment: str, notebook: str
+    coursedir: CourseDirectory, assignment: str, notebook: str
 ) -> dict[str, dict[str, CriterionState]]:
     """Every stored row of one assignment's notebook, by student, then criterion."""
-    with engine(db_url).connect() as connection:
+    with engine(coursedir).connect() as connection:
         rows = connection.execute(
             select(rubric_levels).where(
                 rubric_levels.c.assignment == assignment,
@@ -329,10 +331,10 @@ def assignment_state(
 
 
 def criteria_state(
-    db_url: str, assignment: str, notebook: str, student: str
+    coursedir: CourseDirectory, assignment: str, notebook: str, student: str
 ) -> dict[str, CriterionState]:
     """Every stored row of one submission, comment-only rows included."""
-    with engine(db_url).connect() as connection:
+    with engine(coursedir).connect() as connection:
         return _criteria_state(connection, assignment, notebook, student)
 
 
@@ -358,17 +360,21 @@ def _given(states: dict[str, CriterionState]) -> dict[str, GivenLevel]:
     }
 
 
-def levels_for(db_url: str, assignment: str, notebook: str, student: str) -> dict[str, GivenLevel]:
+def levels_for(
+    coursedir: CourseDirectory, assignment: str, notebook: str, student: str
+) -> dict[str, GivenLevel]:
     """The levels given (rows holding only a comment so far are left out)."""
-    return _given(criteria_state(db_url, assignment, notebook, student))
+    return _given(criteria_state(coursedir, assignment, notebook, student))
 
 
-def clear_level(db_url: str, assignment: str, notebook: str, student: str, criterion: str) -> None:
+def clear_level(
+    coursedir: CourseDirectory, assignment: str, notebook: str, student: str, criterion: str
+) -> None:
     """Take a level back: nbgrader's cell waits for a grader again; a comment is kept."""
     key = _row_key(assignment, notebook, student, criterion)
 
     def write() -> None:
-        with _transaction(db_url) as book:
+        with _transaction(coursedir) as book:
             comment = book.db.execute(select(rubric_levels.c.comment).where(key)).scalar()
             if comment:
                 book.db.execute(
@@ -398,11 +404,11 @@ class Conflict:
 
 
 def conflicts(
-    db_url: str, rubric: Rubric, assignment: str, notebook: str, student: str
+    coursedir: CourseDirectory, rubric: Rubric, assignment: str, notebook: str, student: str
 ) -> dict[str, Conflict]:
     """Every criterion whose nbgrader points are not its stored level's points."""
     found: dict[str, Conflict] = {}
-    with _transaction(db_url) as book:  # levels and points read at one moment
+    with _transaction(coursedir) as book:  # levels and points read at one moment
         given = _given(_criteria_state(book.db, assignment, notebook, student))
         for criterion in rubric.criteria:
             try:
@@ -436,10 +442,11 @@ def after_autograde(notebooks: list[str], **_: object) -> None:
     submission's ids come from the notebook paths.)
     """
     try:
-        db_url = course.gradebook_url(course.find_root())
+        # Once per process: nbgrader calls this for every submission.
+        coursedir = course.course_directory(course.find_root())
 
         def write() -> None:
-            with _transaction(db_url) as book:
+            with _transaction(coursedir) as book:
                 for path in notebooks:
                     student, assignment, notebook = course.submission_of(path)
                     states = _criteria_state(book.db, assignment, notebook, student)

@@ -68,10 +68,12 @@ def load_workbook(
     the tasks with no answers instead of an error (the grading page shows it)."""
     source_folder = root / course.SOURCE_DIRECTORY / assignment
     source = source_folder / f"{notebook}.ipynb"
-    answers = course.find_answers(root, assignment, student, notebook)
+    coursedir = course.course_directory(root)
+    answers = course.find_answers(coursedir, assignment, student, notebook)
     answers_folder = answers.parent if answers else None
     if answers_folder is None and missing_ok:
-        answers_folder = root / course.WORK_STAGES[0] / student / assignment
+        step = coursedir.autograded_directory
+        answers_folder = course.work_folder(coursedir, step, student, assignment)
     if answers_folder is None:
         raise ShowcaseError(f"No answers from {student} for {assignment} yet.")
     token = SHOWCASE_FOLDER.set(answers_folder)
@@ -129,7 +131,7 @@ def showcase_html(root: Path, assignment: str, student: str) -> str:
         except ScoringError:
             continue
         title = rubric.title
-        levels = levels_for(course.gradebook_url(root), assignment, notebook.stem, student)
+        levels = levels_for(course.course_directory(root), assignment, notebook.stem, student)
         product = None
         product_task = workbook.tasks.get(rubric.product_task or "")
         if product_task is not None and product_task.value:
