@@ -69,7 +69,9 @@ c.Autograde.sanitize_preprocessors = [
 # Rubric levels are data in the gradebook (careerlab.rubrics.levels): re-autograding keeps
 # them, and feedback shows the rubric with each level given.
 c.Autograde.post_convert_hook = "careerlab.rubrics.levels.after_autograde"
-c.GenerateFeedback.post_convert_hook = "careerlab.feedback.add_rubric"
+# Each feedback page gets the rubric, and the student's showcase goes beside it (a student
+# on JupyterHub fetches it with the feedback). "careerlab.feedback.add_rubric" alone still works.
+c.GenerateFeedback.post_convert_hook = "careerlab.showcase.page.feedback_with_showcase"
 # Feedback never shows hidden tests' code (nbgrader's own two steps come first).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",

@@ -241,23 +241,16 @@ def cmd_wages_show(args: argparse.Namespace) -> int:
 def cmd_showcase(args: argparse.Namespace) -> int:
     from urllib.parse import urlencode
 
-    from careerlab.html import escape
-    from careerlab.showcase.page import NOTEBOOK_PATH, ShowcaseError, showcase_html
+    from careerlab.showcase.page import NOTEBOOK_PATH, ShowcaseError, showcase_document
 
     root = course.find_root()
     if args.html:
         try:
-            page = showcase_html(root, args.assignment, args.student)
+            document = showcase_document(root, args.assignment, args.student)
         except ShowcaseError as error:
             print(error, file=sys.stderr)
             return 1
-        Path(args.html).write_text(
-            f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{escape(args.assignment)}: {escape(args.student)}</title></head>"
-            f"<body>{page}</body></html>",
-            encoding="utf-8",
-        )
+        Path(args.html).write_text(document, encoding="utf-8")
         print(f"Wrote {args.html}")
         return 0
     query = urlencode({"assignment": args.assignment, "student": args.student})

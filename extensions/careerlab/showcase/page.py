@@ -163,3 +163,48 @@ def show_from_query() -> None:
     except (ShowcaseError, FileNotFoundError) as error:
         page = f'<p role="alert">This showcase cannot be shown: {escape(error)}</p>'
     display(HTML(page))
+
+
+SHOWCASE_FILE = "showcase.html"  # beside the feedback pages a student fetches
+
+
+def showcase_document(root: Path, assignment: str, student: str) -> str:
+    """The showcase as a page of its own (``careerlab showcase --html``, the feedback copy)."""
+    page = showcase_html(root, assignment, student)
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(assignment)}: {escape(student)}</title></head>"
+        f"<body>{page}</body></html>"
+    )
+
+
+def feedback_with_showcase(notebooks: list[str], **hook: object) -> None:
+    """nbgrader's GenerateFeedback.post_convert_hook: the rubric in each feedback page
+    (careerlab.feedback.add_rubric), then the student's showcase beside it, so that a
+    student on JupyterHub, who never opens the course's server, fetches it with their
+    feedback and keeps it for their portfolio."""
+    import sys
+
+    from careerlab.feedback import add_rubric
+
+    add_rubric(notebooks, **hook)
+    try:
+        root = course.find_root()
+    except FileNotFoundError:
+        return  # add_rubric has said so
+    coursedir = course.course_directory(root)
+    done = set()
+    for path in notebooks:
+        student, assignment, _ = course.submission_of(path)
+        if (student, assignment) in done:
+            continue
+        done.add((student, assignment))
+        try:
+            document = showcase_document(root, assignment, student)
+            folder = course.work_folder(
+                coursedir, coursedir.feedback_directory, student, assignment
+            )
+            (folder / SHOWCASE_FILE).write_text(document, encoding="utf-8")
+        except Exception as error:  # one student's showcase never stops the others'
+            print(f"CareerLab could not add the showcase to {path}: {error}", file=sys.stderr)
