@@ -364,8 +364,10 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--notebook")
     show.set_defaults(run=cmd_rubric_show)
     from careerlab.hub.command import add_commands
+    from careerlab.hub.roster_import import add_commands as add_roster_commands
 
     add_commands(sub)
+    add_roster_commands(sub)
     return parser
 
 

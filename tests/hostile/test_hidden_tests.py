@@ -157,12 +157,16 @@ def test_the_student_process_never_held_a_hidden_test(graded):
 def test_feedback_holds_no_hidden_test_whatever_was_printed(graded):
     fast = graded["fast"]
     run_app(fast, "nbgrader", "generate_feedback", ASSIGNMENT, "--student=leak")
-    (page,) = (fast / "feedback" / "leak" / ASSIGNMENT).glob("*.html")
-    html = page.read_text()
+    folder = fast / "feedback" / "leak" / ASSIGNMENT
+    html = (folder / f"{ASSIGNMENT}.html").read_text()
     assert "LEAK-START" in html
-    assert "BEGIN HIDDEN TESTS" not in html
-    for line in graded["hidden"]:
-        assert line not in html, line
+    # The feedback page and the showcase that goes with it.
+    assert sorted(p.name for p in folder.glob("*.html")) == [f"{ASSIGNMENT}.html", "showcase.html"]
+    for page in folder.glob("*.html"):
+        text = page.read_text()
+        assert "BEGIN HIDDEN TESTS" not in text, page.name
+        for line in graded["hidden"]:
+            assert line not in text, (page.name, line)
 
 
 # --- The parts, without a class --------------------------------------------------------------

@@ -21,11 +21,13 @@ import requests
 import yaml
 
 from careerlab.hub.accounts import MAP_FILE, remove
+from careerlab.hub.layout import VENV_VARIABLE
 
 from ..conftest import REPO
 from .people import Person
 
 ROOT = Path("/srv/careerlab-tests")
+SHARED_VENV = Path("/srv/careerlab-tests-venv")
 COURSE, OTHER_COURSE = "cte-101", "bio-201"
 TEACHER, CO_TEACHER = "t.rivera@school.org", "co.okafor"
 ANA, BEN, CY = "ana.lee@school.org", "ben", "cy.other"
@@ -73,15 +75,22 @@ def free_block(count: int) -> int:
     raise RuntimeError("no block of free ports")
 
 
-def forget_previous_run(root: Path) -> None:
+def _exchange_serves_another_hub() -> bool:
+    """The one machine-wide exchange account is running another hub's exchange: removing
+    it would kill that hub's service (two hubs at once, e.g. tests/hub/test_lti.py)."""
+    return subprocess.run(["pgrep", "-u", "cl-exchange"], capture_output=True).returncode == 0
+
+
+def forget_previous_run(root: Path, classroom: dict = CLASSROOM) -> None:
     """Remove the accounts and data of an earlier run; keep the built Python."""
     names_file = root / "hub" / MAP_FILE
     if names_file.exists():
         for unix_name in json.loads(names_file.read_text()).values():
             remove(unix_name)
-    for course in CLASSROOM["courses"]:
+    for course in classroom["courses"]:
         remove(f"cl-course-{course['id']}")
-    remove("cl-exchange")
+    if not _exchange_serves_another_hub():
+        remove("cl-exchange")
     if root.exists():
         for child in root.iterdir():
             if child.name != "venv":
@@ -96,6 +105,7 @@ class Hub:
     log: Path
     command: list[str]
     env: dict[str, str]
+    verify: str | bool = True  # requests' verify: the test's certificate on an HTTPS hub
 
     @property
     def password(self) -> str:
@@ -110,7 +120,8 @@ class Hub:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the hub stopped:\n{self.log.read_text()[-5000:]}")
             try:
-                if requests.get(f"{self.url}hub/api/", timeout=5).status_code == 200:
+                answer = requests.get(f"{self.url}hub/api/", timeout=5, verify=self.verify)
+                if answer.status_code == 200:
                     return
             except requests.RequestException:
                 pass
@@ -144,33 +155,45 @@ def _launch(command: list[str], env: dict[str, str], log: Path) -> subprocess.Po
     )
 
 
-def start_hub(root: Path = ROOT) -> Hub:
+def start_hub(
+    root: Path = ROOT,
+    classroom: dict = CLASSROOM,
+    extra: tuple[str, ...] = (),
+    certificate: Path | None = None,
+) -> Hub:
+    """A hub for ``classroom`` under ``root`` (``extra``: more `careerlab hub start` options;
+    ``certificate``: the hub serves HTTPS with it, and requests trust it).
+    Accounts are machine-wide: two hubs at once need different course ids and people."""
     if os.geteuid() != 0:
         raise RuntimeError(
             "The hub tests make Unix accounts and run JupyterHub as root (as `make test` does "
             "in CI); run them as root."
         )
-    forget_previous_run(root)
+    forget_previous_run(root, classroom)
     root.mkdir(parents=True, exist_ok=True)
     root.chmod(0o755)
-    classroom = root / "classroom.yml"
-    classroom.write_text(yaml.safe_dump(CLASSROOM))
+    classroom_file = root / "classroom.yml"
+    classroom_file.write_text(yaml.safe_dump(classroom))
     base = free_block(8)
     command = [
         str(REPO / ".venv" / "bin" / "careerlab"),
         "hub",
         "start",
         f"--root={root}",
-        f"--classroom={classroom}",
+        f"--classroom={classroom_file}",
         f"--port={base}",
         f"--hub-port={base + 1}",
         f"--proxy-port={base + 2}",
         f"--service-port={base + 3}",
         "--idle-timeout=3600",
+        *extra,
     ]
-    env = {**os.environ, "CAREERLAB_REPOSITORY": str(REPO)}
+    # Every test hub shares one built Python (built once, ~2 minutes on a fresh machine).
+    env = {**os.environ, "CAREERLAB_REPOSITORY": str(REPO), VENV_VARIABLE: str(SHARED_VENV)}
     env.pop("JUPYTER_CONFIG_PATH", None)
     log = root / "hub.log"
-    hub = Hub(f"http://127.0.0.1:{base}/", root, _launch(command, env, log), log, command, env)
+    scheme, verify = ("https", str(certificate)) if certificate else ("http", True)
+    url = f"{scheme}://127.0.0.1:{base}/"
+    hub = Hub(url, root, _launch(command, env, log), log, command, env, verify)
     hub.wait_ready()
     return hub

@@ -15,5 +15,11 @@ def hub() -> Hub:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The hub's restart, culling and end of term (test_lifecycle) come after the rest."""
-    items.sort(key=lambda item: item.module.__name__.endswith("test_lifecycle"))
+    """The hub's restart, culling and end of term (test_lifecycle) come after the rest, and
+    the roster import (test_roster, which drops cy.other from bio-201) just before it."""
+    items.sort(
+        key=lambda item: (
+            item.module.__name__.endswith("test_lifecycle"),
+            item.module.__name__.endswith("test_roster"),
+        )
+    )

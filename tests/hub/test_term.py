@@ -13,6 +13,7 @@ import re
 
 import pytest
 
+from careerlab.catalog.page import NOTEBOOK_PATH as CATALOG
 from careerlab.testing.classroom import solution_sources
 from careerlab.testing.simulate import load_solutions
 
@@ -117,6 +118,10 @@ def test_teachers_score_the_rubric_on_the_grading_page(term, hub):
     # The grading page itself answers under the service's prefix, links included.
     page = teacher.call("GET", f"{COURSE_SERVER}careerlab/grade/{PROJECT}")
     assert page.status_code == 200 and f"/{COURSE_SERVER}careerlab/" in page.text
+    # The catalog, a Voila page of the course's own, answers under the prefix (its content is
+    # drawn in the browser: the browser test below reads it).
+    catalog = teacher.call("GET", f"{COURSE_SERVER}voila/render/{CATALOG}")
+    assert catalog.status_code == 200 and f"/{COURSE_SERVER}voila/" in catalog.text
 
 
 def test_students_get_their_own_feedback_and_showcase(term):
@@ -193,6 +198,9 @@ def test_in_the_browser_a_student_works_and_a_teacher_grades(term, hub, tmp_path
         page.wait_for_load_state()
         assert page.url.startswith(f"{hub.url}services/{COURSE}/careerlab/grade/{PROJECT}/")
         expect(page.get_by_text("Accurate market analysis").first).to_be_visible(timeout=30_000)
+        # The catalog lists the course's project.
+        page.goto(f"{hub.url}{COURSE_SERVER}voila/render/{CATALOG}")
+        expect(page.get_by_text("Riverbend Coffee").first).to_be_visible(timeout=60_000)
         # nbgrader's Lab panel shows Formgrader in a frame of the same server: it loads.
         page.goto(f"{hub.url}services/{COURSE}/lab")
         expect(page.locator(".jp-LabShell")).to_be_visible(timeout=60_000)

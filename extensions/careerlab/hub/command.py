@@ -29,6 +29,7 @@ ENV_ROOT, ENV_CLASSROOM, ENV_PORTS, ENV_IDLE = (
     "CAREERLAB_HUB_PORTS",
     "CAREERLAB_HUB_IDLE_TIMEOUT",
 )
+ENV_LTI, ENV_TLS = "CAREERLAB_HUB_LTI", "CAREERLAB_HUB_TLS"
 
 
 def repository() -> Path:
@@ -56,7 +57,13 @@ def prepare(layout: Layout, classroom: Classroom, repo: Path, ports) -> None:
     if layout.single_account:
         layout.exchange.mkdir(mode=0o700, exist_ok=True)
     else:
-        accounts.ensure(accounts.EXCHANGE_ACCOUNT, layout.exchange, comment="CareerLab exchange")
+        exchange = accounts.ensure(
+            accounts.EXCHANGE_ACCOUNT, layout.exchange, comment="CareerLab exchange"
+        )
+        # The account may be older than this root (its home another hub's store): this
+        # root's store is the exchange account's all the same.
+        layout.exchange.mkdir(mode=0o700, exist_ok=True)
+        os.chown(layout.exchange, exchange.pw_uid, exchange.pw_gid)
     for course in classroom.courses:
         make_course(layout, repo, course, exchange_url(ports))
     write_student_config(layout, ports)
@@ -85,7 +92,42 @@ def from_environment(c, repo: Path) -> None:
         repository=repo,
         ports=_ports(os.environ.get(ENV_PORTS)),
         idle_timeout=int(os.environ.get(ENV_IDLE) or 3600),
+        lti=Path(os.environ[ENV_LTI]) if os.environ.get(ENV_LTI) else None,
+        tls=_tls(os.environ.get(ENV_TLS)),
     )
+
+
+def _tls(text: str | None) -> tuple[Path, Path] | None:
+    if not text:
+        return None
+    certificate, key = text.split(os.pathsep)
+    return Path(certificate), Path(key)
+
+
+def _sign_in(args: argparse.Namespace) -> tuple[Path | None, tuple[Path, Path] | None]:
+    """The LTI settings and TLS files `start` was given, checked; SystemExit says what is wrong."""
+    if bool(args.certificate) != bool(args.key):
+        raise SystemExit("careerlab hub start: --certificate and --key go together")
+    tls = (Path(args.certificate).resolve(), Path(args.key).resolve()) if args.key else None
+    for path in tls or ():
+        if not path.is_file():
+            raise SystemExit(f"careerlab hub start: {path} is not a file")
+    if args.auth != "lti13":
+        if args.lti:
+            raise SystemExit("careerlab hub start: --lti is for --auth lti13")
+        return None, tls
+    from careerlab.hub.lti import LtiSettingsError, load_settings
+
+    if not args.lti:
+        raise SystemExit("careerlab hub start: --auth lti13 needs --lti FILE (docs/deploy.md)")
+    if not tls:
+        # The LMS launches only HTTPS tools, and the launch's cookies must be Secure.
+        raise SystemExit("careerlab hub start: --auth lti13 needs --certificate and --key")
+    try:
+        load_settings(Path(args.lti))
+    except LtiSettingsError as error:
+        raise SystemExit(f"careerlab hub start: {error}") from None
+    return Path(args.lti).resolve(), tls
 
 
 def start(args: argparse.Namespace) -> int:
@@ -95,6 +137,7 @@ def start(args: argparse.Namespace) -> int:
     repo = repository()
     layout = for_this_user(Path(args.root) if args.root else None)
     ports = Ports(args.port, args.hub_port, args.service_port, args.proxy_port)
+    lti, tls = _sign_in(args)
     try:
         classroom = load(Path(args.classroom or repo / DEFAULT_CLASSROOM))
         if layout.single_account:
@@ -109,9 +152,15 @@ def start(args: argparse.Namespace) -> int:
     except (ClassroomError, LayoutError, CourseSetupError, accounts.AccountError) as error:
         print(f"careerlab hub: {error}", file=sys.stderr)
         return 1
-    password = tryout_password(layout)
-    print(f"\nCareerLab classroom: http://127.0.0.1:{ports.public}/")
-    print(f"Sign in with a name from {classroom.source} and the try-out password: {password}")
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{ports.public}/"
+    print(f"\nCareerLab classroom: {url}")
+    if lti:
+        print(f"Sign-in: LTI 1.3 launches from the LMS of {lti}; in the LMS, register")
+        print(f"  login URL {url}hub/lti13/oauth_login, redirect URL {url}hub/lti13/oauth_callback")
+    else:
+        password = tryout_password(layout)
+        print(f"Sign in with a name from {classroom.source} and the try-out password: {password}")
+        print("  (the try-out sign-in is NOT for a school: docs/deploy.md, LTI 1.3)")
     for course in classroom.courses:
         print(
             f"  {course.id}: teachers {', '.join(course.teachers)}; "
@@ -125,6 +174,8 @@ def start(args: argparse.Namespace) -> int:
             ENV_CLASSROOM: str(classroom.source),
             ENV_PORTS: f"{ports.public},{ports.hub},{ports.services},{ports.proxy}",
             ENV_IDLE: str(args.idle_timeout),
+            ENV_LTI: str(lti or ""),
+            ENV_TLS: os.pathsep.join(str(path) for path in tls) if tls else "",
             "CAREERLAB_REPOSITORY": str(repo),
             "PATH": f"{layout.bin}:{env.get('PATH', '/usr/bin:/bin')}",
         }
@@ -171,6 +222,15 @@ def add_commands(sub) -> None:
     run.add_argument("--proxy-port", type=int, default=8001, help="the proxy's API")
     run.add_argument("--service-port", type=int, default=8090, help="first of the services' ports")
     run.add_argument("--idle-timeout", type=int, default=3600, help="stop idle servers (s)")
+    run.add_argument(
+        "--auth",
+        choices=("tryout", "lti13"),
+        default="tryout",
+        help="sign-in: tryout (one shared password, not for a school) or lti13 (the LMS)",
+    )
+    run.add_argument("--lti", help="the LMS's LTI 1.3 settings (YAML; docs/deploy.md)")
+    run.add_argument("--certificate", help="serve HTTPS with this certificate (PEM)")
+    run.add_argument("--key", help="... and this private key (PEM)")
     run.set_defaults(run=start)
 
     where = argparse.ArgumentParser(add_help=False)

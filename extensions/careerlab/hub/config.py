@@ -12,6 +12,7 @@ servers, so each person sees only their courses. The exchange is CareerLab's own
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,12 @@ from careerlab.hub.classroom import Classroom
 from careerlab.hub.layout import Layout
 
 TRYOUT_PASSWORD_FILE = "try-out-password"
+# `careerlab roster import` changes people and groups through the hub's REST API with this
+# service's token (made once, 0600 in the hub's state folder), at the address in API_URL_FILE.
+ROSTER_SERVICE = "careerlab-roster"
+ROSTER_TOKEN_FILE = "roster-token"
+API_URL_FILE = "hub-api-url"
+ROSTER_SCOPES = ["admin:users", "groups", "delete:servers"]  # add people, groups, stop servers
 # nbgrader's Lab plugins a student has no use for (Formgrader, Create Assignment, Courses).
 TEACHER_ONLY_PLUGINS = (
     "@jupyter/nbgrader:formgrader",
@@ -59,13 +66,23 @@ def exchange_url(ports: Ports) -> str:
     return f"http://127.0.0.1:{ports.exchange()}/services/{exchange_service.SERVICE_NAME}/"
 
 
+def _secret(path: Path, size: int) -> str:
+    """A random secret made once into ``path`` (0600 from the start), then read back."""
+    if not path.exists():
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(handle, "w") as out:
+            out.write(secrets.token_urlsafe(size) + "\n")
+    return path.read_text().strip()
+
+
 def tryout_password(layout: Layout) -> str:
     """The try-out sign-in's shared password: made once, kept in the hub's state folder."""
-    path = layout.state / TRYOUT_PASSWORD_FILE
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(12) + "\n")
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return _secret(layout.state / TRYOUT_PASSWORD_FILE, 12)
+
+
+def roster_token(layout: Layout) -> str:
+    """The roster service's API token (root reads it to import rosters)."""
+    return _secret(layout.state / ROSTER_TOKEN_FILE, 32)
 
 
 def use_hub_exchange(c, url: str) -> None:
@@ -166,8 +183,14 @@ def configure(
     repository: Path,
     ports: Ports = Ports(),
     idle_timeout: int = 3600,
+    lti: Path | None = None,
+    tls: tuple[Path, Path] | None = None,
 ) -> None:
-    """Set JupyterHub's configuration ``c`` for ``classroom`` on this machine."""
+    """Set JupyterHub's configuration ``c`` for ``classroom`` on this machine.
+
+    ``lti``: the LMS's LTI 1.3 settings file (careerlab.hub.lti), else the try-out sign-in;
+    ``tls``: the certificate and key files the hub is served with on HTTPS.
+    """
     from careerlab.hub.spawner import CareerLabSpawner
 
     c.JupyterHub.ip = "127.0.0.1"
@@ -184,17 +207,30 @@ def configure(
     ]
     c.JupyterHub.cleanup_servers = True
 
-    # Sign-in for trying it out: the classroom's names and one shared password. A school
-    # signs in through its LMS or identity provider instead (docs/deploy.md).
-    c.JupyterHub.authenticator_class = "dummy"
-    c.DummyAuthenticator.password = tryout_password(layout)
-    c.Authenticator.allowed_users = set(classroom.people())
+    if tls:
+        # The proxy serves HTTPS; JupyterHub marks cookies Secure only when it sees the
+        # request came in on HTTPS, so say it outright for every cookie (XSRF's too).
+        c.JupyterHub.ssl_cert, c.JupyterHub.ssl_key = (str(path) for path in tls)
+        c.JupyterHub.tornado_settings = {"cookie_options": {"secure": True}}
     c.Authenticator.admin_users = set()
-
     c.JupyterHub.load_groups = {}
-    for course in classroom.courses:
-        c.JupyterHub.load_groups[course.teachers_group] = {"users": list(course.teachers)}
-        c.JupyterHub.load_groups[course.students_group] = {"users": list(course.students)}
+    if lti:
+        # A school's sign-in: launches from its LMS, which also says who teaches and learns.
+        from careerlab.hub import lti as lti13
+
+        lti13.configure(c, lti13.load_settings(lti), classroom.source, layout.state)
+    else:
+        # Sign-in for trying it out, NOT for a school: the classroom's names and one shared
+        # password (docs/deploy.md).
+        from careerlab.hub.signin import ClassroomDummyAuthenticator
+
+        c.JupyterHub.authenticator_class = ClassroomDummyAuthenticator
+        c.DummyAuthenticator.password = tryout_password(layout)
+        c.ClassroomDummyAuthenticator.classroom_file = str(classroom.source)
+        c.Authenticator.allowed_users = set(classroom.people())
+        for course in classroom.courses:
+            c.JupyterHub.load_groups[course.teachers_group] = {"users": list(course.teachers)}
+            c.JupyterHub.load_groups[course.students_group] = {"users": list(course.students)}
 
     c.JupyterHub.spawner_class = CareerLabSpawner
     c.CareerLabSpawner.state_folder = str(layout.state)
@@ -239,9 +275,17 @@ def configure(
                 ],
             }
         )
+    services.append({"name": ROSTER_SERVICE, "api_token": roster_token(layout)})
     c.JupyterHub.services = services
-    c.JupyterHub.load_roles = _roles(classroom, bool(idle_timeout))
+    c.JupyterHub.load_roles = [
+        *_roles(classroom, bool(idle_timeout)),
+        {"name": ROSTER_SERVICE, "scopes": ROSTER_SCOPES, "services": [ROSTER_SERVICE]},
+    ]
+    (layout.state / API_URL_FILE).write_text(f"http://127.0.0.1:{ports.hub}/hub/api/\n")
+    warnings = []
     if layout.single_account:
-        c.JupyterHub.template_vars = {
-            "announcement": "Try-out mode: every person runs as one account. Not for a class."
-        }
+        warnings.append("Try-out mode: every person runs as one account. Not for a class.")
+    if not lti:
+        warnings.append("Try-out sign-in: one shared password. Not for a school.")
+    if warnings:
+        c.JupyterHub.template_vars = {"announcement": " ".join(warnings)}

@@ -32,6 +32,8 @@ from pathlib import Path
 DEFAULT_ROOT = Path("/srv/careerlab")
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 _STAMP = ".careerlab-requirements"
+_CODE_STAMP = ".careerlab-code"
+VENV_VARIABLE = "CAREERLAB_HUB_VENV"
 
 
 class LayoutError(RuntimeError):
@@ -49,7 +51,10 @@ class Layout:
 
     @property
     def venv(self) -> Path:
-        return Path(sys.prefix) if self.single_account else self.root / "venv"
+        if self.single_account:
+            return Path(sys.prefix)
+        # Several hubs on one machine (the tests) may share one built Python.
+        return Path(os.environ.get(VENV_VARIABLE) or self.root / "venv")
 
     @property
     def bin(self) -> Path:
@@ -99,6 +104,16 @@ def _requirements_stamp(repository: Path) -> str:
     return hashlib.sha256((repository / "pyproject.toml").read_bytes()).hexdigest()
 
 
+def _code_stamp(repository: Path) -> str:
+    """What the checkout's CareerLab is: every file of the package, and pyproject.toml."""
+    digest = hashlib.sha256((repository / "pyproject.toml").read_bytes())
+    package = repository / "extensions" / "careerlab"
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def _pip(layout: Layout, *arguments: str) -> None:
     command = [str(layout.bin / "python"), "-m", "pip", "install", "--quiet", *arguments]
     done = subprocess.run(command, capture_output=True, text=True)
@@ -109,8 +124,9 @@ def _pip(layout: Layout, *arguments: str) -> None:
 def install_python(layout: Layout, repository: Path) -> None:
     """Build ``venv/`` once (again when pyproject.toml changes); put this checkout's CareerLab in.
 
-    CareerLab itself is installed from the checkout each time, so the hub runs the code
-    beside its ``jupyterhub_config.py``; the other packages only when the requirements change.
+    CareerLab itself is installed from the checkout whenever its code changed, so the hub
+    runs the code beside its ``jupyterhub_config.py``; the other packages only when the
+    requirements change. ``$CAREERLAB_HUB_VENV`` puts the Python elsewhere than ``<root>/venv``.
     """
     if layout.single_account:
         return
@@ -138,7 +154,11 @@ def install_python(layout: Layout, repository: Path) -> None:
             _pip(layout, "--upgrade", "pip", "setuptools", "wheel")
             _pip(layout, f"{repository}[hub]")
             stamp.write_text(wanted)
-        # No build isolation: setuptools is already here, and the build is a copy.
-        _pip(layout, "--no-deps", "--no-build-isolation", "--force-reinstall", str(repository))
+        # No build isolation: setuptools is already here, and the build is a copy. Only when
+        # the code changed: reinstalling under running servers would pull files from them.
+        code, wanted_code = layout.venv / _CODE_STAMP, _code_stamp(repository)
+        if not code.exists() or code.read_text() != wanted_code:
+            _pip(layout, "--no-deps", "--no-build-isolation", "--force-reinstall", str(repository))
+            code.write_text(wanted_code)
     finally:
         os.umask(old_umask)

@@ -7,13 +7,14 @@ single-account try-out every server runs as the hub's own user, in a folder per 
 
 from __future__ import annotations
 
+import asyncio
 import pwd
 from pathlib import Path
 
 from jupyterhub.spawner import LocalProcessSpawner
 from traitlets import Bool, Unicode
 
-from careerlab.hub.accounts import AccountMap
+from careerlab.hub.accounts import AccountMap, ensure
 
 
 class CareerLabSpawner(LocalProcessSpawner):
@@ -25,6 +26,15 @@ class CareerLabSpawner(LocalProcessSpawner):
 
     def unix_name(self) -> str:
         return AccountMap(Path(self.state_folder)).unix_name(self.user.name)
+
+    async def start(self):
+        if not self.single_account:
+            # People signed in by the LMS (LTI 1.3) need not be in the classroom file, so
+            # `careerlab hub start` made no account for them: make it on their first start.
+            unix_name = self.unix_name()
+            home = Path(self.homes) / unix_name
+            await asyncio.to_thread(ensure, unix_name, home, self.user.name)
+        return await super().start()
 
     def make_preexec_fn(self, name: str):
         if self.single_account:
