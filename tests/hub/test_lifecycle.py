@@ -11,11 +11,12 @@ import subprocess
 import time
 
 import pytest
+import yaml
 
 from careerlab.hub.accounts import AccountMap, course_account, exists
 
 from ..conftest import REPO
-from .classroom_hub import ANA, BEN, COURSE, CY, OTHER_COURSE, PROJECT, TEACHER
+from .classroom_hub import ANA, BEN, CO_TEACHER, COURSE, CY, OTHER_COURSE, PROJECT, TEACHER
 
 
 def careerlab(hub, *args: str) -> subprocess.CompletedProcess:
@@ -38,7 +39,18 @@ def gradebook_rows(hub) -> list[tuple]:
 def test_a_restart_keeps_people_tokens_groups_and_grades_and_idle_servers_are_culled(hub):
     teacher, ben = hub.person(TEACHER), hub.person(BEN)
     before = teacher.call("GET", f"services/{COURSE}/careerlab/api/grade/{PROJECT}").json()
+    # While the hub is down, the co-teacher is taken out of the classroom file.
+    co_teacher = hub.person(CO_TEACHER)
+    assert co_teacher.call("GET", f"services/{COURSE}/api/status").status_code == 200
+    hub.stop()
+    classroom_file = hub.root / "classroom.yml"
+    classroom = yaml.safe_load(classroom_file.read_text())
+    for course in classroom["courses"]:
+        course["teachers"] = [t for t in course["teachers"] if t != CO_TEACHER]
+    classroom_file.write_text(yaml.safe_dump(classroom))
     hub.restart(idle_timeout=10)
+    # At start the hub's groups follow the file: the co-teacher's token no longer opens it.
+    assert co_teacher.call("GET", f"services/{COURSE}/api/status").status_code == 403
     # The same token still works (the hub's database kept it), the teacher still reaches
     # only her course, and the grading page shows the same work.
     assert teacher.call("GET", "hub/api/user").json()["name"] == TEACHER

@@ -80,7 +80,7 @@ def term(hub):
         action(student, "submit")
 
     shell(teacher, COURSE_SERVER, "nbgrader", "collect", PROJECT)
-    shell(teacher, COURSE_SERVER, "careerlab", "autograde", PROJECT, "--quiet")
+    shell(teacher, COURSE_SERVER, "careerlab", "autograde", PROJECT, "--quiet", "--report=graded")
     return {"teacher": teacher, "ana": ana, "ben": ben, "hub": hub}
 
 
@@ -100,6 +100,22 @@ def test_students_work_is_collected_and_autograded(term):
     totals = gradebook_totals(term["teacher"])
     assert set(totals) == {ANA, BEN}
     assert totals[ANA] > 0 and totals[BEN] == 0, totals
+
+
+def test_autograde_runs_as_the_courses_account_in_its_sandbox(term):
+    """Not root: the course's own account, with the sandbox's non-root fences."""
+    out = term["teacher"].run(
+        COURSE_SERVER,
+        "import getpass, json\n"
+        "print(json.dumps([getpass.getuser(), json.load(open('graded.json'))]))",
+    )
+    account, report = json.loads(out)
+    assert account == f"cl-course-{COURSE}"
+    rows = report["submissions"]
+    assert len(rows) == 2, report
+    for row in rows:
+        assert row["status"] == "graded", row
+        assert "landlock-v" in row["sandbox"] and "seccomp-sockets" in row["sandbox"], row
 
 
 def test_teachers_score_the_rubric_on_the_grading_page(term, hub):

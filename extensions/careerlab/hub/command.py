@@ -70,6 +70,36 @@ def prepare(layout: Layout, classroom: Classroom, repo: Path, ports) -> None:
     tryout_password(layout)
 
 
+def sync_groups(layout: Layout, classroom: Classroom) -> list[str]:
+    """Make each course's hub groups hold exactly the people the classroom file lists.
+
+    JupyterHub's ``load_groups`` only ever adds members at start, so a person taken out of a
+    course while the hub was stopped would keep the course. Run before the hub starts (on
+    its database, through JupyterHub's own ORM); returns who was taken out of what. Under LTI
+    the LMS sets groups at each launch, so this is for the classroom file's sign-in only.
+    """
+    from jupyterhub import orm
+
+    database = layout.state / "jupyterhub.sqlite"
+    if not database.exists():
+        return []  # a first start: load_groups makes the groups as the file says
+    wanted = {}
+    for course in classroom.courses:
+        wanted[course.teachers_group] = set(course.teachers)
+        wanted[course.students_group] = set(course.students)
+    removed = []
+    session = orm.new_session_factory(f"sqlite:///{database}")()
+    try:
+        for group in session.query(orm.Group).filter(orm.Group.name.in_(list(wanted))):
+            for user in [u for u in group.users if u.name not in wanted[group.name]]:
+                group.users.remove(user)
+                removed.append(f"{user.name} from {group.name}")
+        session.commit()
+    finally:
+        session.close()
+    return removed
+
+
 def _ports(text: str | None):
     from careerlab.hub.config import Ports
 
@@ -149,6 +179,9 @@ def start(args: argparse.Namespace) -> int:
             )
         print(f"Preparing the classroom in {layout.root} ...", flush=True)
         prepare(layout, classroom, repo, ports)
+        if not lti:
+            for change in sync_groups(layout, classroom):
+                print(f"  not in the classroom file any more: {change}")
     except (ClassroomError, LayoutError, CourseSetupError, accounts.AccountError) as error:
         print(f"careerlab hub: {error}", file=sys.stderr)
         return 1

@@ -220,12 +220,8 @@ def import_roster(args: argparse.Namespace) -> int:
         print(f"Gradebook of {course.id}: " + (", ".join(filled) or "no changes"))
         api = HubApi.connect(layout)
         if api is None:
-            # JupyterHub's load_groups only ever adds members: a student dropped while the
-            # hub is down would keep the course's group after the next start.
-            print(
-                "Hub: not running. Start it, then run this import again: the hub's groups "
-                "follow the file only through a running hub."
-            )
+            # `careerlab hub start` brings the hub's groups in line with the file (sync_groups).
+            print("Hub: not running; its groups follow the file when it starts.")
         else:
             print("Hub: " + ("; ".join(api.sync(after, new_course, course)) or "no changes"))
     except (accounts.AccountError, RuntimeError) as error:
