@@ -240,14 +240,18 @@ def grade_hostile_class(class_folder: Path, name: str, as_nobody: bool) -> dict:
         listeners.close()
 
 
-# The test's way to run the grader as nobody on a machine whose Python is where
-# only root may pass (pyenv under /root): the same private view of the file
-# system the sandbox gives its children, then nobody for good, then the grader.
+# The test's way to run the grader as nobody on a machine whose Python (pyenv under
+# /root) or checkout (a clone in a 0700 mktemp folder) is where only root may pass: the
+# same private view of the file system the sandbox gives its children, then nobody for
+# good, then the grader.
 AS_NOBODY = """
 import os, sys
+from pathlib import Path
+import careerlab
 from careerlab.autograde import sandbox
 uid, gid = int(sys.argv[1]), int(sys.argv[2])
-sandbox.expose([sys.base_prefix, sys.prefix], uid, gid)
+package = str(Path(careerlab.__file__).resolve().parents[1])  # an editable install's folder
+sandbox.expose([sys.base_prefix, sys.prefix, package], uid, gid)
 sandbox.become(uid, gid)
 os.execv(sys.argv[3], sys.argv[3:])
 """
