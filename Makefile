@@ -44,7 +44,8 @@ start: tryout
 	jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser --ServerApp.root_dir=$(CURDIR) \
 	  $$(if [ "$$(id -u)" = 0 ]; then echo --allow-root; fi)  # containers and CI run as root
 
-## npm tools: configurable-http-proxy (JupyterHub's proxy) and axe-core (accessibility checks).
+## npm tools: configurable-http-proxy (JupyterHub's proxy), axe-core (accessibility checks)
+## and oidc-provider (the OpenID provider tests/hub/test_oauth.py signs in at).
 NODE_TOOLS := node_modules/.package-lock.json
 $(NODE_TOOLS): package.json package-lock.json
 	npm ci --no-audit --no-fund --silent

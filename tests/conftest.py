@@ -93,3 +93,7 @@ def student_copy(released_course: Path, tmp_path: Path):
         return target
 
     return copy
+
+
+# Every project graded once a session by both graders (test_fast_grading, test_projects).
+from .every_project import every_project_graded  # noqa: E402,F401

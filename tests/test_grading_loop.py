@@ -55,7 +55,7 @@ def graded(tmp_path_factory) -> tuple[Path, dict[str, bytes]]:
     from .conftest import make_course
 
     root = make_course(tmp_path_factory.mktemp("loop") / "course")
-    run_app(root, "careerlab", "release")
+    run_app(root, "careerlab", "release", ASSIGNMENT)
     run_app(root, "nbgrader", "release_assignment", ASSIGNMENT)
     kept: dict[str, bytes] = {}
     for student in EXPECTED:

@@ -52,6 +52,15 @@ def test_every_problem_is_reported_at_once():
         parse({"courses": []})
 
 
+@pytest.mark.parametrize("course_id", ["cte-", "-cte", "CTE-101", "a" * 41, "cte_101"])
+def test_a_course_id_is_a_valid_kubernetes_name(course_id):
+    # A course becomes a Service `careerlab-course-<id>` on Kubernetes (DNS-1035 label):
+    # a trailing '-' would make a classroom file that works on one machine but not there.
+    with pytest.raises(ClassroomError) as refused:
+        parse({"courses": [{"id": course_id, "teachers": ["t"]}]})
+    assert "course id" in "\n".join(refused.value.problems)
+
+
 def test_unix_names_are_short_stable_prefixed_and_never_shared(tmp_path):
     names = accounts.AccountMap(tmp_path)
     hub_names = [

@@ -11,8 +11,6 @@ checked twice: the answer, and that no user of that name exists in the hub's dat
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
 import json
 import pwd
 import sqlite3
@@ -27,10 +25,7 @@ import jwt
 import pytest
 import requests
 import yaml
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from careerlab.hub.accounts import MAP_FILE
 from careerlab.hub.classroom import ClassroomError, parse
@@ -38,6 +33,7 @@ from careerlab.hub.command import _sign_in
 from careerlab.hub.lti import LtiSettingsError, NonceStore, course_role, load_settings
 
 from .classroom_hub import Hub, start_hub
+from .https import browser_for, certificate, users_in_hub, who
 
 ROOT = Path("/srv/careerlab-lti")
 ISSUER = "https://lms.district.example"
@@ -53,48 +49,6 @@ CLASSROOM = {
         {"id": "lti-202", "projects": ["first-paycheck"], "lti_context_ids": [OTHER_CONTEXT]},
     ]
 }
-
-
-def _certificate(folder: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1 and its key, as a test set-up makes one."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = folder / "hub.crt", folder / "hub.key"
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    key_file.chmod(0o600)
-    return cert_file, key_file
-
-
-def browser_for(hub: Hub) -> requests.Session:
-    """A session that trusts the hub's certificate, and only it (never verify=False)."""
-    browser = requests.Session()
-    # Else REQUESTS_CA_BUNDLE in the environment would win over the session's own verify.
-    browser.trust_env = False
-    browser.verify = hub.verify
-    return browser
 
 
 class Platform:
@@ -193,7 +147,7 @@ def platform() -> Platform:
 @pytest.fixture(scope="module")
 def lti_hub(platform: Platform, tmp_path_factory: pytest.TempPathFactory) -> Hub:
     folder = tmp_path_factory.mktemp("lti")
-    cert, key = _certificate(folder)
+    cert, key = certificate(folder)
     settings = folder / "lti.yml"
     settings.write_text(
         yaml.safe_dump(
@@ -209,15 +163,6 @@ def lti_hub(platform: Platform, tmp_path_factory: pytest.TempPathFactory) -> Hub
     hub = start_hub(root=ROOT, classroom=CLASSROOM, extra=extra, certificate=cert)
     yield hub
     hub.stop()
-
-
-def who(browser: requests.Session, hub: Hub) -> requests.Response:
-    return browser.get(f"{hub.url}hub/api/user", timeout=30)
-
-
-def users_in_hub(hub: Hub) -> set[str]:
-    with sqlite3.connect(hub.root / "hub" / "jupyterhub.sqlite") as db:
-        return {name for (name,) in db.execute("SELECT name FROM users")}
 
 
 def test_a_student_and_a_teacher_launch_into_their_course(lti_hub: Hub, platform: Platform):

@@ -24,8 +24,11 @@ import yaml
 from careerlab.course import StudentIdError, check_student_id
 
 # A course id is a hub group suffix, a service name, a URL part and a folder name.
-COURSE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
-COURSE_ID_RULE = "a course id is 1 to 40 lower-case letters, digits and '-', first not '-'"
+# Also a valid Kubernetes name part (docs/deploy.md: the Service careerlab-course-<id>).
+COURSE_ID = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
+COURSE_ID_RULE = (
+    "a course id is 1 to 40 lower-case letters, digits and '-', not starting or ending in '-'"
+)
 
 
 class ClassroomError(ValueError):

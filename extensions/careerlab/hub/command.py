@@ -30,6 +30,7 @@ ENV_ROOT, ENV_CLASSROOM, ENV_PORTS, ENV_IDLE = (
     "CAREERLAB_HUB_IDLE_TIMEOUT",
 )
 ENV_LTI, ENV_TLS = "CAREERLAB_HUB_LTI", "CAREERLAB_HUB_TLS"
+ENV_OAUTH = "CAREERLAB_HUB_OAUTH"
 
 
 def repository() -> Path:
@@ -124,6 +125,7 @@ def from_environment(c, repo: Path) -> None:
         idle_timeout=int(os.environ.get(ENV_IDLE) or 3600),
         lti=Path(os.environ[ENV_LTI]) if os.environ.get(ENV_LTI) else None,
         tls=_tls(os.environ.get(ENV_TLS)),
+        oauth=Path(os.environ[ENV_OAUTH]) if os.environ.get(ENV_OAUTH) else None,
     )
 
 
@@ -160,6 +162,36 @@ def _sign_in(args: argparse.Namespace) -> tuple[Path | None, tuple[Path, Path] |
     return Path(args.lti).resolve(), tls
 
 
+def _oauth(args: argparse.Namespace, tls: tuple[Path, Path] | None) -> Path | None:
+    """The OAuth settings `start` was given, checked; SystemExit names every problem."""
+    if args.auth != "oauth":
+        if args.oauth:
+            raise SystemExit("careerlab hub start: --oauth is for --auth oauth")
+        return None
+    from careerlab.hub.oauth import OAuthSettingsError, load_settings
+
+    if not args.oauth:
+        raise SystemExit("careerlab hub start: --auth oauth needs --oauth FILE (docs/deploy.md)")
+    try:
+        settings = load_settings(Path(args.oauth))
+    except OAuthSettingsError as error:
+        raise SystemExit(f"careerlab hub start: {error}") from None
+    # The callback URL says how the browser reaches the hub. Over any network that must be
+    # HTTPS (the code and the sign-in cookie would travel in clear; Google takes http
+    # redirect URIs for localhost only): http is left for a hub tried on this machine.
+    if settings.https and not tls:
+        raise SystemExit(
+            f"careerlab hub start: the callback URL {settings.callback_url} is https: "
+            "give --certificate and --key"
+        )
+    if tls and not settings.https:
+        raise SystemExit(
+            f"careerlab hub start: the hub serves HTTPS, so callback_url must be https "
+            f"(it is {settings.callback_url})"
+        )
+    return Path(args.oauth).resolve()
+
+
 def start(args: argparse.Namespace) -> int:
     from careerlab.hub.config import Ports, tryout_password
     from careerlab.hub.courses import CourseSetupError
@@ -168,6 +200,7 @@ def start(args: argparse.Namespace) -> int:
     layout = for_this_user(Path(args.root) if args.root else None)
     ports = Ports(args.port, args.hub_port, args.service_port, args.proxy_port)
     lti, tls = _sign_in(args)
+    oauth = _oauth(args, tls)
     try:
         classroom = load(Path(args.classroom or repo / DEFAULT_CLASSROOM))
         if layout.single_account:
@@ -190,6 +223,9 @@ def start(args: argparse.Namespace) -> int:
     if lti:
         print(f"Sign-in: LTI 1.3 launches from the LMS of {lti}; in the LMS, register")
         print(f"  login URL {url}hub/lti13/oauth_login, redirect URL {url}hub/lti13/oauth_callback")
+    elif oauth:
+        print(f"Sign-in: OAuth at the provider set in {oauth}, people of {classroom.source} only;")
+        print(f"  register its callback_url with the provider; signing in starts at {url}hub/login")
     else:
         password = tryout_password(layout)
         print(f"Sign in with a name from {classroom.source} and the try-out password: {password}")
@@ -208,6 +244,7 @@ def start(args: argparse.Namespace) -> int:
             ENV_PORTS: f"{ports.public},{ports.hub},{ports.services},{ports.proxy}",
             ENV_IDLE: str(args.idle_timeout),
             ENV_LTI: str(lti or ""),
+            ENV_OAUTH: str(oauth or ""),
             ENV_TLS: os.pathsep.join(str(path) for path in tls) if tls else "",
             "CAREERLAB_REPOSITORY": str(repo),
             "PATH": f"{layout.bin}:{env.get('PATH', '/usr/bin:/bin')}",
@@ -244,6 +281,25 @@ def _term(args: argparse.Namespace) -> int:
     return 0
 
 
+def _make_course(args: argparse.Namespace) -> int:
+    """A course's folder in its own pod, made once (deploy/kubernetes/course.yaml's init)."""
+    from careerlab.hub.courses import CourseSetupError, make_pod_course
+
+    try:
+        folder = make_pod_course(
+            Path(args.classroom),
+            args.course,
+            root=Path(args.root),
+            repository=repository(),
+            exchange_url=args.exchange_url,
+        )
+    except (ClassroomError, CourseSetupError) as error:
+        print(f"careerlab hub make-course: {error}", file=sys.stderr)
+        return 1
+    print(f"Course {args.course}: {folder}")
+    return 0
+
+
 def add_commands(sub) -> None:
     hub = sub.add_parser("hub", help="the classroom on JupyterHub (docs/deploy.md)")
     hub_sub = hub.add_subparsers(dest="hub_command", required=True)
@@ -257,11 +313,13 @@ def add_commands(sub) -> None:
     run.add_argument("--idle-timeout", type=int, default=3600, help="stop idle servers (s)")
     run.add_argument(
         "--auth",
-        choices=("tryout", "lti13"),
+        choices=("tryout", "lti13", "oauth"),
         default="tryout",
-        help="sign-in: tryout (one shared password, not for a school) or lti13 (the LMS)",
+        help="sign-in: tryout (one shared password, not for a school), lti13 (the LMS) or "
+        "oauth (Google or the district's identity provider)",
     )
     run.add_argument("--lti", help="the LMS's LTI 1.3 settings (YAML; docs/deploy.md)")
+    run.add_argument("--oauth", help="Google's or the IdP's OAuth settings (YAML; docs/deploy.md)")
     run.add_argument("--certificate", help="serve HTTPS with this certificate (PEM)")
     run.add_argument("--key", help="... and this private key (PEM)")
     run.set_defaults(run=start)
@@ -282,3 +340,13 @@ def add_commands(sub) -> None:
     retire.add_argument("course")
     retire.add_argument("--archive", required=True, help="the archive to write first")
     retire.set_defaults(run=_term)
+    pod = hub_sub.add_parser(
+        "make-course",
+        help="in a course's own pod (Kubernetes): make and release its folder once, as the "
+        "pod's user (no Unix accounts)",
+    )
+    pod.add_argument("course")
+    pod.add_argument("--classroom", required=True, help="the classroom file")
+    pod.add_argument("--root", required=True, help="the course goes in ROOT/courses/COURSE")
+    pod.add_argument("--exchange-url", required=True, help="the hub exchange service's URL")
+    pod.set_defaults(run=_make_course)

@@ -17,10 +17,10 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from careerlab.exchange import hub as hub_exchange
 from careerlab.exchange import service as exchange_service
 from careerlab.hub import accounts
-from careerlab.hub.classroom import Classroom
+from careerlab.hub.classroom import Classroom, Course
+from careerlab.hub.classroom import load as load_classroom
 from careerlab.hub.layout import Layout
 
 TRYOUT_PASSWORD_FILE = "try-out-password"
@@ -43,6 +43,14 @@ from careerlab.hub.config import configure_student_server
 
 configure_student_server(get_config(), {exchange_url!r})  # noqa: F821
 '''
+# What a student's server may do with its token: talk to the exchange as its student, and
+# read the student's own groups (nbgrader's JupyterHubAuthPlugin lists courses).
+SERVER_TOKEN_SCOPES = [
+    "users:activity!user",
+    "read:users:groups!user",
+    "read:users:name!user",
+    f"access:services!service={exchange_service.SERVICE_NAME}",
+]
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,10 @@ def roster_token(layout: Layout) -> str:
 
 def use_hub_exchange(c, url: str) -> None:
     """nbgrader's every exchange step through CareerLab's exchange service at ``url``."""
+    # Imported here: it needs nbgrader, which the hub's own process (and Zero to
+    # JupyterHub's hub image) has no use for; only servers and formgraders call this.
+    from careerlab.exchange import hub as hub_exchange
+
     for step, plugin in hub_exchange.EXCHANGE_FACTORY.items():
         setattr(c.ExchangeFactory, step, plugin)
     c.Exchange.url = url
@@ -108,12 +120,18 @@ def configure_student_server(c, url: str) -> None:
 
 
 def write_student_config(layout: Layout, ports: Ports) -> None:
-    layout.etc.mkdir(parents=True, exist_ok=True)
-    path = layout.etc / "jupyter_config.py"
-    path.write_text(STUDENT_CONFIG.format(exchange_url=exchange_url(ports)), encoding="utf-8")
+    write_student_files(layout.etc, exchange_url(ports))
+
+
+def write_student_files(etc: Path, url: str) -> None:
+    """Every student's server configuration into the Jupyter config folder ``etc``: the
+    exchange at ``url``, no teacher tools. Also run in deploy/kubernetes/Dockerfile."""
+    etc.mkdir(parents=True, exist_ok=True)
+    path = etc / "jupyter_config.py"
+    path.write_text(STUDENT_CONFIG.format(exchange_url=url), encoding="utf-8")
     path.chmod(0o644)
     # JupyterLab reads labconfig/page_config.json from every folder on the config path.
-    labconfig = layout.etc / "labconfig"
+    labconfig = etc / "labconfig"
     labconfig.mkdir(mode=0o755, exist_ok=True)
     page_config = labconfig / "page_config.json"
     disabled = {plugin: True for plugin in TEACHER_ONLY_PLUGINS}
@@ -121,18 +139,25 @@ def write_student_config(layout: Layout, ports: Ports) -> None:
     page_config.chmod(0o644)
 
 
+def _course_service(course: Course, url: str) -> dict:
+    """A course's formgrader as the hub service named after it (nbgrader's set-up)."""
+    return {
+        "name": course.id,
+        "display": True,
+        "info": {"title": course.title},
+        "url": url,
+        "oauth_no_confirm": True,
+    }
+
+
 def _course_services(layout: Layout, classroom: Classroom, ports: Ports) -> list[dict]:
     services = []
     for index, course in enumerate(classroom.courses):
         folder = layout.course(course.id)
         service = {
-            "name": course.id,
-            "display": True,
-            "info": {"title": course.title},
-            "url": f"http://127.0.0.1:{ports.course(index)}",
+            **_course_service(course, f"http://127.0.0.1:{ports.course(index)}"),
             "command": [str(layout.bin / "jupyterhub-singleuser")],
             "cwd": str(folder),
-            "oauth_no_confirm": True,
             "environment": {
                 "JUPYTER_CONFIG_PATH": str(folder),
                 "CAREERLAB_COURSE": str(folder),
@@ -185,10 +210,12 @@ def configure(
     idle_timeout: int = 3600,
     lti: Path | None = None,
     tls: tuple[Path, Path] | None = None,
+    oauth: Path | None = None,
 ) -> None:
     """Set JupyterHub's configuration ``c`` for ``classroom`` on this machine.
 
-    ``lti``: the LMS's LTI 1.3 settings file (careerlab.hub.lti), else the try-out sign-in;
+    ``lti``: the LMS's LTI 1.3 settings file (careerlab.hub.lti); ``oauth``: the OAuth
+    provider's settings file (careerlab.hub.oauth); with neither, the try-out sign-in;
     ``tls``: the certificate and key files the hub is served with on HTTPS.
     """
     from careerlab.hub.spawner import CareerLabSpawner
@@ -220,13 +247,20 @@ def configure(
 
         lti13.configure(c, lti13.load_settings(lti), classroom.source, layout.state)
     else:
-        # Sign-in for trying it out, NOT for a school: the classroom's names and one shared
-        # password (docs/deploy.md).
-        from careerlab.hub.signin import ClassroomDummyAuthenticator
+        if oauth:
+            # A school's sign-in at Google or its identity provider, for the file's people.
+            from careerlab.hub import oauth as oauth2
 
-        c.JupyterHub.authenticator_class = ClassroomDummyAuthenticator
-        c.DummyAuthenticator.password = tryout_password(layout)
-        c.ClassroomDummyAuthenticator.classroom_file = str(classroom.source)
+            oauth2.configure(c, oauth2.load_settings(oauth), classroom.source)
+        else:
+            # Sign-in for trying it out, NOT for a school: the classroom's names and one
+            # shared password (docs/deploy.md).
+            from careerlab.hub.signin import ClassroomDummyAuthenticator
+
+            c.JupyterHub.authenticator_class = ClassroomDummyAuthenticator
+            c.DummyAuthenticator.password = tryout_password(layout)
+            c.ClassroomDummyAuthenticator.classroom_file = str(classroom.source)
+        # Who may sign in and who is in which course: the classroom file says.
         c.Authenticator.allowed_users = set(classroom.people())
         for course in classroom.courses:
             c.JupyterHub.load_groups[course.teachers_group] = {"users": list(course.teachers)}
@@ -243,14 +277,7 @@ def configure(
         "PATH": f"{layout.bin}:/usr/local/bin:/usr/bin:/bin",
         "LANG": "C.UTF-8",
     }
-    # What a student's server may do with its token: talk to the exchange as its student,
-    # and read the student's own groups (nbgrader's JupyterHubAuthPlugin lists courses).
-    c.Spawner.server_token_scopes = [
-        "users:activity!user",
-        "read:users:groups!user",
-        "read:users:name!user",
-        f"access:services!service={exchange_service.SERVICE_NAME}",
-    ]
+    c.Spawner.server_token_scopes = list(SERVER_TOKEN_SCOPES)
     c.Spawner.start_timeout = 120
     c.Spawner.http_timeout = 120
 
@@ -285,7 +312,64 @@ def configure(
     warnings = []
     if layout.single_account:
         warnings.append("Try-out mode: every person runs as one account. Not for a class.")
-    if not lti:
+    if not lti and not oauth:
         warnings.append("Try-out sign-in: one shared password. Not for a school.")
     if warnings:
         c.JupyterHub.template_vars = {"announcement": " ".join(warnings)}
+
+
+# Zero to JupyterHub (deploy/kubernetes/values.yaml): where each course's formgrader listens
+# in the cluster, and the folder where the hub pod finds each course service's API token (a
+# Kubernetes Secret mounted there, one key per course id).
+CHART_COURSE_URL = "http://careerlab-course-{course}:8888"
+
+
+def configure_chart_hub(
+    c,
+    *,
+    classroom: Path,
+    token_dir: Path,
+    lti: Path | None,
+    state: Path,
+    course_url: str = CHART_COURSE_URL,
+) -> None:
+    """The classroom file's courses in a Zero to JupyterHub hub pod (its ``hub.extraConfig``).
+
+    The chart already set ``c.JupyterHub.services`` (the exchange, from ``hub.services``) and
+    ``c.JupyterHub.load_roles`` (its idle culler); this adds each course's formgrader
+    service (external: reached at ``course_url``, its token read from ``token_dir/<course>``),
+    the exchange's and teachers' roles, the students' server token scopes, and the sign-in:
+    LTI 1.3 from the settings file ``lti`` (nonces kept in ``state``), or else the file's
+    groups for whatever authenticator ``hub.config`` names. A course with no token file
+    stops the hub with a message naming it and the Secret key to add.
+    """
+    courses = load_classroom(Path(classroom))
+    missing = [course.id for course in courses.courses if not (token_dir / course.id).is_file()]
+    if missing:
+        raise ValueError(
+            f"no API token for course(s) {', '.join(missing)} in {token_dir}: add a key named "
+            "after each course to the Secret mounted there (docs/deploy.md, Kubernetes)"
+        )
+    services = list(c.JupyterHub.services) if "services" in c.JupyterHub else []
+    for course in courses.courses:
+        # Not run by the hub (no command): the course's own pod runs it, with this token.
+        service = _course_service(course, course_url.format(course=course.id))
+        service["api_token"] = (token_dir / course.id).read_text(encoding="utf-8").strip()
+        services.append(service)
+    c.JupyterHub.services = services
+    roles = list(c.JupyterHub.load_roles) if "load_roles" in c.JupyterHub else []
+    c.JupyterHub.load_roles = [*roles, *_roles(courses, idle_culler=False)]
+    c.Spawner.server_token_scopes = list(SERVER_TOKEN_SCOPES)
+    if lti:
+        from careerlab.hub import lti as lti13
+
+        lti13.configure(c, lti13.load_settings(lti), Path(classroom), state)
+    else:
+        c.JupyterHub.load_groups = {
+            group: {"users": list(people)}
+            for course in courses.courses
+            for group, people in (
+                (course.teachers_group, course.teachers),
+                (course.students_group, course.students),
+            )
+        }

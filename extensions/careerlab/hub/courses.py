@@ -20,10 +20,14 @@ from careerlab import course as course_paths
 from careerlab.catalog.page import NOTEBOOK_PATH as CATALOG_NOTEBOOK
 from careerlab.hub import accounts
 from careerlab.hub.classroom import Course
+from careerlab.hub.classroom import load as load_classroom
 from careerlab.hub.layout import Layout
 from careerlab.showcase.page import NOTEBOOK_PATH as SHOWCASE_NOTEBOOK
 
 COURSE_CONFIG = "course_config.py"
+# A course's gradebook elsewhere than its folder's SQLite file: an SQLAlchemy URL, one
+# PostgreSQL database per course (deploy/kubernetes, docs/deploy.md), from a Secret.
+GRADEBOOK_URL_VARIABLE = "CAREERLAB_GRADEBOOK_URL"
 _COURSE_JUPYTER_CONFIG = '''\
 """Configuration of hub course {course_id}, made by `careerlab hub` (docs/deploy.md).
 
@@ -45,6 +49,8 @@ class CourseSetupError(RuntimeError):
 def configure_course(c, course_id: str, exchange_url: str) -> None:
     """What a hub course's formgrader and commands need beyond the repository's settings."""
     c.CourseDirectory.course_id = course_id
+    if os.environ.get(GRADEBOOK_URL_VARIABLE):
+        c.CourseDirectory.db_url = os.environ[GRADEBOOK_URL_VARIABLE]
     from careerlab.hub.config import use_hub_exchange
 
     use_hub_exchange(c, exchange_url)
@@ -116,6 +122,10 @@ def _release(layout: Layout, folder: Path, account_name: str) -> None:
         "CAREERLAB_COURSE": str(folder),
         "LANG": "C.UTF-8",
     }
+    # A course whose gradebook is elsewhere (PostgreSQL, in its pod) registers the released
+    # workbooks there, or its formgrader could not autograde them.
+    if os.environ.get(GRADEBOOK_URL_VARIABLE):
+        env[GRADEBOOK_URL_VARIABLE] = os.environ[GRADEBOOK_URL_VARIABLE]
     command = [str(layout.bin / "careerlab"), "release"]
     if not layout.single_account:
         command = [
@@ -129,3 +139,21 @@ def _release(layout: Layout, folder: Path, account_name: str) -> None:
     done = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise CourseSetupError(f"releasing the workbooks failed:\n{done.stdout}{done.stderr}")
+
+
+def make_pod_course(
+    classroom: Path, course_id: str, *, root: Path, repository: Path, exchange_url: str
+) -> Path:
+    """The course's folder ``<root>/courses/<course_id>`` in the course's own pod
+    (deploy/kubernetes/course.yaml), made and released once by ``make_course`` from the
+    classroom file's entry, as `careerlab hub start` does. The pod is the course's account:
+    its one user owns the folder, so no Unix account is made (``single_account``).
+    """
+    courses = {course.id: course for course in load_classroom(Path(classroom)).courses}
+    if course_id not in courses:
+        raise CourseSetupError(
+            f"course {course_id!r} is not in the classroom file {classroom} "
+            f"(it has: {', '.join(courses) or 'no course'})"
+        )
+    layout = Layout(Path(root), single_account=True)
+    return make_course(layout, Path(repository), courses[course_id], exchange_url)

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jupyterhub.auth import DummyAuthenticator
+from jupyterhub.auth import Authenticator, DummyAuthenticator
 from traitlets import Unicode
 
 from careerlab.hub.classroom import ClassroomError, load
 
 
-class ClassroomDummyAuthenticator(DummyAuthenticator):
-    """JupyterHub's DummyAuthenticator (one shared password), allowing the file's people."""
+class ClassroomPeople(Authenticator):
+    """An authenticator mix-in: who may sign in is the classroom file's people, read again
+    whenever the file changes (the try-out and the OAuth sign-in share it)."""
 
     classroom_file = Unicode(help="The classroom file: its people may sign in.").tag(config=True)
     _seen: tuple[float, frozenset[str]] = (-1.0, frozenset())
@@ -32,6 +33,10 @@ class ClassroomDummyAuthenticator(DummyAuthenticator):
         except (OSError, ClassroomError) as error:
             self.log.error("classroom file %s unreadable, keeping its last people: %s", path, error)
         return self._seen[1]
+
+
+class ClassroomDummyAuthenticator(ClassroomPeople, DummyAuthenticator):
+    """JupyterHub's DummyAuthenticator (one shared password), allowing the file's people."""
 
     def check_allowed(self, username: str, authentication=None) -> bool:
         return username in self.people()
