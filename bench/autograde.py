@@ -28,7 +28,6 @@ from careerlab import course
 from careerlab.testing.classroom import build_kinds, class_kinds, enroll, gradebook_grades
 
 REPO = Path(__file__).resolve().parents[1]
-COURSE_FILES = ["jupyter_config.py", "nbgrader_config.py", "workbooks", "rubrics"]
 
 
 def env_for(root: Path) -> dict[str, str]:
@@ -51,7 +50,7 @@ def run(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
 def careerlab_course(base: Path, projects: list[str] | None) -> tuple[Path, list[str]]:
     root = base / "careerlab"
     root.mkdir(parents=True)
-    for name in COURSE_FILES:
+    for name in course.COURSE_FILES:
         source = REPO / name
         if source.is_dir():
             shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("*.answers.*"))

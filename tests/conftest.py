@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from careerlab.course import COURSE_FILES
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-COURSE_FILES = ["jupyter_config.py", "nbgrader_config.py", "workbooks", "rubrics"]
 
 
 def make_course(target: Path) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import tomllib
 
 import pytest
@@ -63,8 +64,70 @@ def test_postgresql_is_one_setting(tmp_path, monkeypatch):
 @pytest.mark.parametrize("name", sorted(generators()))
 def test_committed_data_is_what_its_generator_makes(name, capsys):
     _, path = generators()[name]
-    assert main(["data", name]) == 0
+    assert main(["data", name, "--stdout"]) == 0
     assert capsys.readouterr().out == (REPO / "workbooks" / path).read_text()
+
+
+@pytest.fixture
+def data_course(tmp_path, monkeypatch):
+    """A course copy that `careerlab data` writes into (never the repository)."""
+    root = make_course(tmp_path / "course")
+    monkeypatch.setenv("CAREERLAB_COURSE", str(root))
+    return root
+
+
+def test_data_rebuilds_the_file_the_same_each_time_and_says_so(data_course, capsys):
+    csv = data_course / "workbooks" / "first-paycheck" / "paystubs.csv"
+    committed = csv.read_bytes()
+    csv.unlink()
+    assert main(["data", "paystubs"]) == 0
+    assert csv.read_bytes() == committed
+    assert capsys.readouterr().out == "workbooks/first-paycheck/paystubs.csv: written (6 rows).\n"
+    assert main(["data", "paystubs"]) == 0
+    assert csv.read_bytes() == committed
+    assert capsys.readouterr().out == "workbooks/first-paycheck/paystubs.csv: unchanged (6 rows).\n"
+
+
+def test_data_says_what_it_replaced(data_course, capsys):
+    csv = data_course / "workbooks" / "first-paycheck" / "paystubs.csv"
+    committed = csv.read_text()
+    lines = committed.splitlines(keepends=True)
+    csv.write_text("".join(lines[:3]) + lines[3].replace("496.0", "500.0"))  # 3 rows, 1 edited
+    assert main(["data", "paystubs"]) == 0
+    assert csv.read_text() == committed
+    assert capsys.readouterr().out == (
+        "workbooks/first-paycheck/paystubs.csv: replaced: 3 rows before, 6 now "
+        "(4 rows added, 1 row removed).\n"
+    )
+
+
+def test_data_check_tells_a_stale_file_and_writes_nothing(data_course, capsys):
+    csv = data_course / "workbooks" / "coffee-site" / "neighborhoods.csv"
+    stale = csv.read_text().replace("Riverside", "Rivers1de")
+    csv.write_text(stale)
+    assert main(["data", "--check"]) == 1
+    captured = capsys.readouterr()
+    assert csv.read_text() == stale
+    assert captured.err == (
+        "workbooks/coffee-site/neighborhoods.csv: differs from what its generator "
+        "(neighborhoods) makes: 5 rows, 5 from the generator (1 row added, 1 row removed); "
+        "run `careerlab data neighborhoods`.\n"
+    )
+    assert "workbooks/first-paycheck/paystubs.csv: up to date (6 rows)." in captured.out
+    csv.unlink()
+    assert main(["data", "--check", "neighborhoods"]) == 1
+    assert "neighborhoods.csv: missing" in capsys.readouterr().err
+    assert main(["data", "neighborhoods"]) == 0
+    assert main(["data", "--check"]) == 0
+
+
+def test_data_needs_a_known_set_and_its_workbook(data_course, capsys):
+    assert main(["data", "nope"]) == 2
+    assert "No data set 'nope'; there are: coffee-survey, food-truck," in capsys.readouterr().err
+    shutil.rmtree(data_course / "workbooks" / "solar-site")
+    assert main(["data", "solar-sites"]) == 1
+    assert "workbooks/solar-site/: no such workbook" in capsys.readouterr().err
+    assert not (data_course / "workbooks" / "solar-site").exists()
 
 
 def test_generated_course_data_is_ignored_by_git():

@@ -106,15 +106,60 @@ def cmd_answers(args: argparse.Namespace) -> int:
 
 
 def cmd_data(args: argparse.Namespace) -> int:
-    from careerlab.author.datasets import generators
+    from careerlab.author.datasets import csv_text, data_file, generators
 
     known = generators()
-    if args.name not in known:
-        print(f"No data set {args.name!r}; there are: {', '.join(sorted(known))}.", file=sys.stderr)
+    unknown = [name for name in args.names if name not in known]
+    if unknown:
+        print(
+            f"No data set {unknown[0]!r}; there are: {', '.join(sorted(known))}.", file=sys.stderr
+        )
         return 2
-    generate, _ = known[args.name]
-    generate().to_csv(sys.stdout, index=False)
-    return 0
+    if args.stdout:  # the old behaviour: print one data set, write nothing
+        if len(args.names) != 1:
+            print("--stdout prints one data set: name it.", file=sys.stderr)
+            return 2
+        sys.stdout.write(csv_text(known[args.names[0]][0]()))
+        return 0
+    root = course.find_root()
+    workbooks = root / course.SOURCE_DIRECTORY
+    failed = 0
+    for name in args.names or sorted(known):
+        data = data_file(name, workbooks)
+        shown = data.path.relative_to(root)
+        rows = f"{len(data.rows(data.made))} rows"
+        if not data.path.parent.is_dir():
+            # Writing would make a new workbook folder, which nbgrader would take for a project.
+            message = f"{shown.parent}/: no such workbook; data set {name!r} belongs to it."
+            if args.names:
+                print(message, file=sys.stderr)
+                failed += 1
+            else:
+                print(f"{shown}: skipped ({message})")
+            continue
+        if data.up_to_date:
+            print(f"{shown}: {'up to date' if args.check else 'unchanged'} ({rows}).")
+        elif args.check:
+            failed += 1
+            if data.current is None:
+                print(f"{shown}: missing; run `careerlab data {name}`.", file=sys.stderr)
+            else:
+                print(
+                    f"{shown}: differs from what its generator ({name}) makes: "
+                    f"{len(data.rows(data.current))} rows, {len(data.rows(data.made))} from the "
+                    f"generator ({data.difference()}); run `careerlab data {name}`.",
+                    file=sys.stderr,
+                )
+        else:
+            data.path.write_bytes(data.made)
+            if data.current is None:
+                print(f"{shown}: written ({rows}).")
+            else:  # never replace a different file without saying what changed
+                print(
+                    f"{shown}: replaced: {len(data.rows(data.current))} rows before, "
+                    f"{len(data.rows(data.made))} now ({data.difference()})."
+                )
+    return 1 if failed else 0
 
 
 def cmd_rubric_check(args: argparse.Namespace) -> int:
@@ -287,6 +332,12 @@ def cmd_catalog(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from careerlab.author.simulated_class import run
+
+    return run(args)
+
+
 def cmd_autograde(args: argparse.Namespace) -> int:
     from careerlab.autograde import command
 
@@ -307,8 +358,14 @@ def build_parser() -> argparse.ArgumentParser:
     answers = sub.add_parser("answers", help="read an answers file and report what is in it")
     answers.add_argument("file")
     answers.set_defaults(run=cmd_answers)
-    data = sub.add_parser("data", help="write a generated data set as CSV to standard output")
-    data.add_argument("name", help="a data set listed in careerlab/datasets")
+    data = sub.add_parser("data", help="(re)write generated data sets' CSVs in their workbooks")
+    data.add_argument(
+        "names", nargs="*", metavar="NAME", help="data sets in careerlab/author/datasets (all)"
+    )
+    data.add_argument(
+        "--check", action="store_true", help="write nothing; fail if a CSV is not what it makes"
+    )
+    data.add_argument("--stdout", action="store_true", help="print one data set's CSV instead")
     data.set_defaults(run=cmd_data)
     wages = sub.add_parser("wages", help="real BLS wage data for career profiles")
     wages_sub = wages.add_subparsers(dest="wages_command", required=True)
@@ -363,6 +420,21 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("student")
     show.add_argument("--notebook")
     show.set_defaults(run=cmd_rubric_show)
+    simulate = sub.add_parser(
+        "simulate", help="grade a project for a simulated class and report what its tests miss"
+    )
+    simulate.add_argument("project", help="a folder in workbooks/")
+    simulate.add_argument(
+        "--class",
+        dest="size",
+        type=int,
+        default=30,
+        help="students, over correct, partial, wrong and empty work (default 30)",
+    )
+    simulate.add_argument(
+        "--keep", metavar="DIR", help="build the simulated course in DIR, keep it"
+    )
+    simulate.set_defaults(run=cmd_simulate)
     from careerlab.hub.command import add_commands
     from careerlab.hub.roster_import import add_commands as add_roster_commands
 

@@ -29,6 +29,9 @@ METADATA_FILE = "workbook.yml"  # a workbook's metadata, beside its notebook
 DEFAULT_COURSE_ID = "careerlab"
 CONFIG_FILE = "jupyter_config.py"
 NBGRADER_CONFIG_FILE = "nbgrader_config.py"  # nbgrader reads it in the course root
+# What a copy of the course needs (`careerlab simulate` builds one); nbgrader makes its
+# work folders (release, submitted, autograded...) and the gradebook as it goes.
+COURSE_FILES = (CONFIG_FILE, NBGRADER_CONFIG_FILE, SOURCE_DIRECTORY, RUBRICS_DIRECTORY)
 
 # The one rule for a student id, checked wherever a student enters the course
 # (roster, collect, autograde) and wherever an id is read back (pages, commands).

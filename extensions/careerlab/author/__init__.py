@@ -1,10 +1,13 @@
 """Checks an author runs before releasing: a broken workbook fails here, loudly,
 naming the file and the problem, instead of in class.
 
-Owns the author checks (here; ``careerlab check``), the reading-level measure
-(``readability``) and the seeded data generators (``datasets``). May import the
-catalog, ``rubrics.format``, the kernel side's task registry and products, and
-``testing.simulate``'s reader of ``solutions.yml``.
+Owns the author checks (here; ``careerlab check``; the data files a notebook reads:
+``data_files``), the reading-level measure
+(``readability``), the seeded data generators (``datasets``) and docs/reference.md
+(``reference``), and ``careerlab simulate`` (``simulated_class``). May import the
+catalog, ``rubrics.format``, the kernel side's task registry, products and chart types,
+``testing.simulate``'s reader of ``solutions.yml``, and ``testing.classroom`` (the class
+``careerlab simulate`` grades).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 import nbformat
 
 from careerlab import course, project
+from careerlab.author.data_files import check_data_files
 from careerlab.catalog import CatalogError, load_project
 from careerlab.course import SOLUTIONS_FILE
 from careerlab.rubrics.format import Criterion, Rubric, RubricError
@@ -122,6 +126,7 @@ def check_notebook(path: Path, solutions: dict | None = None) -> list[str]:
                     f"{path}: cell {index} ({grade_id}): wb.grade(...) must be inside "
                     "### BEGIN HIDDEN TESTS / ### END HIDDEN TESTS, or students see the key."
                 )
+    problems.extend(check_data_files(path, nb))
     return problems
 
 

@@ -36,10 +36,19 @@ class Product:
 
 
 @cache
+def families() -> dict[str, tuple[Product, ...]]:
+    """Family (module name) -> its products, in name order: the one search of this package."""
+    return {
+        module.name: importlib.import_module(f"{__name__}.{module.name}").PRODUCTS
+        for module in sorted(pkgutil.iter_modules(__path__), key=lambda module: module.name)
+    }
+
+
+@cache
 def all_products() -> dict[str, Product]:
     found: dict[str, Product] = {}
-    for module in pkgutil.iter_modules(__path__):
-        for product in importlib.import_module(f"{__name__}.{module.name}").PRODUCTS:
+    for products in families().values():
+        for product in products:
             if product.id in found:
                 raise ValueError(f"Two products are called {product.id!r}.")
             found[product.id] = product
