@@ -12,8 +12,19 @@ from typing import Any
 
 from careerlab import moved
 
+
+class ProblemsError(ValueError):
+    """A file an author or a school wrote is wrong (a catalog entry, a rubric, the classroom
+    file, sign-in settings): ``problems`` lists every problem at once, in plain words, so
+    one run shows all there is to fix."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
 __version__ = "0.1.0"
-__all__ = ["Workbook"]
+__all__ = ["ProblemsError", "Workbook"]
 
 moved.install()
 

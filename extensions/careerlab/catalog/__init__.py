@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from careerlab import course, project
+from careerlab import ProblemsError, course, project
 from careerlab.rubrics.format import SKILLS
 
 # The 14 clusters of the Modernized Career Clusters Framework (Advance CTE, 2024)
@@ -99,10 +99,8 @@ class Project:
         return data
 
 
-class CatalogError(ValueError):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
+class CatalogError(ProblemsError):
+    """A workbook.yml is wrong; ``problems`` lists each problem."""
 
 
 def _texts(value: Any) -> bool:

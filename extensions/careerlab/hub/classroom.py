@@ -21,6 +21,7 @@ from pathlib import Path
 
 import yaml
 
+from careerlab import ProblemsError
 from careerlab.course import StudentIdError, check_student_id
 
 # A course id is a hub group suffix, a service name, a URL part and a folder name.
@@ -31,12 +32,8 @@ COURSE_ID_RULE = (
 )
 
 
-class ClassroomError(ValueError):
+class ClassroomError(ProblemsError):
     """The classroom file is wrong; ``problems`` lists each problem in plain words."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from ltiauthenticator.lti13.handlers import LTI13CallbackHandler, LTI13LoginInit
 from tornado.web import HTTPError
 from traitlets import Unicode
 
+from careerlab import ProblemsError
 from careerlab.course import StudentIdError, check_student_id
 from careerlab.hub.classroom import Classroom, Course, load
 
@@ -48,12 +49,8 @@ NONCE_FILE = "lti13-nonces.sqlite"
 SETTINGS = ("issuer", "client_id", "authorize_url", "jwks_endpoint")
 
 
-class LtiSettingsError(ValueError):
+class LtiSettingsError(ProblemsError):
     """The LTI settings file is wrong; ``problems`` lists each problem."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from oauthenticator.generic import GenericOAuthenticator
 from oauthenticator.google import GoogleOAuthenticator
 from tornado.web import HTTPError
 
+from careerlab import ProblemsError
 from careerlab.hub.signin import ClassroomPeople
 
 PROVIDERS = ("google", "generic")
@@ -46,12 +47,8 @@ NOT_IN_THE_CLASS = (
 )
 
 
-class OAuthSettingsError(ValueError):
+class OAuthSettingsError(ProblemsError):
     """The OAuth settings file is wrong; ``problems`` lists each problem."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from careerlab import ProblemsError
+
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 # Skills a criterion can evidence: NACE career readiness competencies and the
 # Employability Skills Framework's three areas.
@@ -35,12 +37,8 @@ SKILLS = {
 KINDS = ("product", "project")
 
 
-class RubricError(ValueError):
+class RubricError(ProblemsError):
     """Every problem in a rubric file, one ``file:line: message`` per line."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
