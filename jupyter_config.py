@@ -132,6 +132,9 @@ c.ServerApp.root_dir = str(ROOT)
 # CareerLab's rubric grading page (careerlab.grading_page), at <base_url>careerlab/grade,
 # in its own browser tab. update() keeps the extensions other config files enable.
 c.ServerApp.jpserver_extensions.update({"careerlab.grading_page": True})
+# The authoring page (careerlab.authoring_page), at <base_url>careerlab/author: teachers'
+# servers only, like the grading page (students' servers never read this file).
+c.ServerApp.jpserver_extensions.update({"careerlab.authoring_page": True})
 # Formgrader serves a student's files (.html, .svg) from this server's origin: served
 # sandboxed instead, so no script in them runs (careerlab.sanitize.submission_files).
 c.ServerApp.jpserver_extensions.update({"careerlab.sanitize.submission_files": True})

@@ -7,10 +7,11 @@ that code by ``python -m careerlab.author.reference``, so it cannot drift unnoti
 
 from __future__ import annotations
 
+import inspect
 import re
 from pathlib import Path
 
-from careerlab.author import reference
+from careerlab.author import reference, task_blocks
 from careerlab.catalog import CLUSTERS, GRADE_BANDS, STAGES, SUBJECTS
 from careerlab.rubrics.format import SKILLS
 from careerlab.workbook.products import all_products
@@ -23,6 +24,8 @@ GUIDES = ["README.md", "docs/authoring.md", "docs/reference.md"]
 # A path the guides name in backticks: under one of the repository's folders.
 PATH = re.compile(r"`((?:careerlab|extensions|tests|docs|rubrics|workbooks)/[\w./-]*)`")
 LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
+# A link to a heading: (file.md#anchor) or (#anchor) on the same page.
+ANCHOR = re.compile(r"\]\(([^)#\s]*\.md|)#([^)\s]+)\)")
 
 
 def test_the_committed_reference_is_what_the_code_generates():
@@ -36,8 +39,8 @@ def test_every_value_the_code_owns_is_listed():
     text = reference.render()
     expected = [*CLUSTERS, *(s for subs in CLUSTERS.values() for s in subs)]
     expected += [f"`{v}`" for v in (*GRADE_BANDS, *STAGES, *SUBJECTS, *SKILLS)]
-    for kind, task in kinds().items():
-        expected += [f"| `{kind}` |", f"`wb.{task.method}("]
+    for kind in kinds():
+        expected.append(f"| `{kind}` |")
     for product in all_products().values():
         expected.append(f"**`{product.id}`: {product.name}**")
         expected += [f"| `{part.id}` | {part.label} |" for part in product.parts]
@@ -56,6 +59,46 @@ def test_a_change_in_the_code_changes_the_reference(monkeypatch):
     assert text != COMMITTED.read_text(encoding="utf-8")
 
 
+def task_rows(text: str) -> dict[str, str]:
+    """The Task kinds table's rows, by kind."""
+    return {
+        match.group(1): match.group(0)
+        for match in re.finditer(r"^\| `(\w+)` \|.*$", text, re.MULTILINE)
+        if match.group(1) in kinds()
+    }
+
+
+def test_each_kind_shows_the_fields_an_author_writes_in_its_task_block():
+    # What an author writes now is a ```{task} <kind> block, not a wb.<kind>(...) call:
+    # each row names the kind's own fields (with their defaults) and its answer key's.
+    rows = task_rows(reference.render())
+    assert sorted(rows) == sorted(kinds())
+    for kind, row in rows.items():
+        assert f"`wb.{kinds()[kind].method}(" not in row and "`wb.grade(" not in row, row
+        for name, parameter in task_blocks.kind_fields(kind).items():
+            given = parameter.default is parameter.empty
+            assert (f"`{name}: …`" in row) if given else (f"`{name}: " in row), (name, row)
+        first, *others = task_blocks.key_fields(kind)
+        assert f"`answer: …` (the `{first}`)" in row, row
+        assert all(f"{name}: " in row for name in others), row
+
+
+def test_a_new_field_of_a_kind_changes_the_reference(monkeypatch):
+    # The fields are read from the kind's code when the reference is written.
+    fields = task_blocks.kind_fields
+
+    def with_shuffle(kind: str) -> dict:
+        found = dict(fields(kind))
+        if kind == "choice":
+            found["shuffle"] = inspect.Parameter(
+                "shuffle", inspect.Parameter.KEYWORD_ONLY, default=False
+            )
+        return found
+
+    monkeypatch.setattr(task_blocks, "kind_fields", with_shuffle)
+    assert "`shuffle: false`" in task_rows(reference.render())["choice"]
+
+
 def wrong_names(guide: Path) -> list[str]:
     """Paths and links in a guide that name no file or folder of the repository."""
     text = guide.read_text(encoding="utf-8")
@@ -69,6 +112,32 @@ def wrong_names(guide: Path) -> list[str]:
         if "://" not in link and not (guide.parent / link).exists():
             wrong.append(link)
     return wrong
+
+
+def anchors(page: Path) -> set[str]:
+    """The anchors GitHub gives a page's headings (headings in fenced code are not)."""
+    found, fence = set(), ""
+    for line in page.read_text(encoding="utf-8").splitlines():
+        opening = re.match(r"(`{3,})", line)
+        if fence and line.strip() == fence:
+            fence = ""
+        elif not fence and opening:
+            fence = opening.group(1)
+        elif not fence and (heading := re.match(r"#{1,6} (.+)", line)):
+            slug = re.sub(r"[^\w\- ]", "", heading.group(1).strip().lower())
+            found.add(slug.replace(" ", "-"))
+    return found
+
+
+def test_the_guides_link_only_to_headings_that_exist():
+    wrong = []
+    for guide in GUIDES:
+        path = REPO / guide
+        for target, anchor in ANCHOR.findall(path.read_text(encoding="utf-8")):
+            page = (path.parent / target) if target else path
+            if page.exists() and anchor not in anchors(page):
+                wrong.append(f"{guide}: {target}#{anchor}")
+    assert wrong == []
 
 
 def test_the_guides_name_only_files_that_exist():

@@ -144,7 +144,7 @@ def test_the_check_command_names_file_and_line(course):
 def test_rubric_cells_carry_the_rubric_points(course):
     import nbformat
 
-    from careerlab.author import workbook_rubric
+    from careerlab.author.rubric_cells import workbook_rubric
 
     rubric = workbook_rubric(course / "workbooks" / "coffee-site")
     nb = nbformat.read(course / "workbooks" / "coffee-site" / "coffee-site.ipynb", as_version=4)

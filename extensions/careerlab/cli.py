@@ -36,6 +36,84 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _build(folder: Path, *, force: bool = False) -> list[str]:
+    """Build a workbook's notebook from its text (when it has one); its problems, if any."""
+    from careerlab import ProblemsError
+    from careerlab.author import build
+
+    if not build.has_source(folder):
+        return []
+    try:
+        path, changed = build.build(folder, force=force)
+    except build.BuildError as error:
+        return [f"{error.path}: {problem}" for problem in error.problems]
+    except (build.HandEdited, ProblemsError) as error:  # e.g. a product the course lacks
+        return [str(error)]
+    if changed:
+        print(f"{path.relative_to(folder.parent.parent)}: built from {build.SOURCE_FILE}.")
+    return []
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    root = course.find_root()
+    names = args.assignments or [a.name for a in course.assignments(root)]
+    failed = 0
+    for name in names:
+        folder = root / course.SOURCE_DIRECTORY / name
+        problems = (
+            _build(folder, force=args.force)
+            if folder.is_dir()
+            else [f"{folder}: no such workbook."]
+        )
+        if problems:
+            print("\n".join(problems), file=sys.stderr)
+            failed += 1
+    if not failed:
+        print(f"{len(names)} workbook(s) built: no problems.")
+    return 1 if failed else 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from careerlab.author.new_project import NewProjectError, create
+
+    root = course.find_root()
+    try:
+        folder = create(root, args.project, args.cluster, args.grade_band)
+    except NewProjectError as error:
+        print(error, file=sys.stderr)
+        return 1
+    shown = folder.relative_to(root)
+    print(
+        f"{shown}/: a new project that passes `careerlab check`. Edit {shown}/workbook.md and "
+        f"{shown}/workbook.yml (every 'Replace:' is yours to write), then run "
+        f"`careerlab check`, `careerlab simulate {args.project} --class 30` and "
+        f"`careerlab release {args.project}`."
+    )
+    return 0
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    from careerlab.author.build import SOURCE_FILE
+    from careerlab.author.convert import ConvertError, convert_file
+    from careerlab.author.workbook_text import dump
+
+    notebook = Path(args.notebook)
+    target = notebook.parent / SOURCE_FILE
+    if target.exists():
+        print(f"{target}: already there; it is never overwritten.", file=sys.stderr)
+        return 1
+    try:
+        text = dump(convert_file(notebook))
+    except (ConvertError, OSError, ValueError) as error:
+        print(f"{notebook}: cannot be converted ({error}).", file=sys.stderr)
+        return 1
+    target.write_text(text, encoding="utf-8")
+    print(
+        f"{target}: written; `careerlab build {notebook.parent.name}` builds the notebook from it."
+    )
+    return 0
+
+
 def cmd_release(args: argparse.Namespace) -> int:
     from careerlab.author import check_assignment
 
@@ -44,7 +122,11 @@ def cmd_release(args: argparse.Namespace) -> int:
     failed = 0
     for name in names:
         folder = root / course.SOURCE_DIRECTORY / name
-        problems = check_assignment(folder) if folder.is_dir() else [f"{folder}: no such workbook."]
+        problems = (
+            (_build(folder) or check_assignment(folder))
+            if folder.is_dir()
+            else [f"{folder}: no such workbook."]
+        )
         if problems:
             print("\n".join(problems), file=sys.stderr)
             print(f"{name}: not released.", file=sys.stderr)
@@ -64,6 +146,37 @@ def cmd_release(args: argparse.Namespace) -> int:
         else:
             print(f"{name}: released to {course.RELEASE_DIRECTORY}/{name}/")
     return 1 if failed else 0
+
+
+def cmd_share(args: argparse.Namespace) -> int:
+    from careerlab.author import sharing
+
+    root = course.find_root()
+    try:
+        data = sharing.export(root, args.project)
+    except sharing.SharingError as error:
+        print(error, file=sys.stderr)
+        return 1
+    out = Path(args.out or f"{args.project}{sharing.SUFFIX}")
+    out.write_bytes(data)
+    print(f"{args.project}: written to {out}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from careerlab.author import sharing
+
+    try:
+        imported = sharing.import_project(
+            course.find_root(), Path(args.file).read_bytes(), args.as_id
+        )
+    except (OSError, sharing.SharingError) as error:
+        hint = f" (try --as {error.suggestion})" if getattr(error, "suggestion", None) else ""
+        print(f"{args.file}: not imported: {error}{hint}", file=sys.stderr)
+        return 1
+    print(f"{imported.project}: imported to {imported.folder}")
+    print("\n".join(imported.problems) or "careerlab check: no problems.")
+    return 1 if imported.problems else 0
 
 
 def cmd_try(args: argparse.Namespace) -> int:
@@ -176,10 +289,29 @@ def cmd_rubric_check(args: argparse.Namespace) -> int:
 
 
 def cmd_rubric_apply(args: argparse.Namespace) -> int:
-    from careerlab.author import apply_rubric, workbook_rubric, write_rubric_snapshot
+    from careerlab.author.product_snapshot import write_snapshot as write_products_snapshot
+    from careerlab.author.rubric_cells import apply_rubric, workbook_rubric, write_rubric_snapshot
+    from careerlab.workbook.products import ProductsError
 
     root = course.find_root()
     folder = root / course.SOURCE_DIRECTORY / args.workbook
+    if (folder / course.TEXT_FILE).exists():
+        # The build writes the rubric cells from the {rubric} block, and both snapshots.
+        problems = _build(folder)
+        print(
+            "\n".join(problems) or f"{args.workbook}: built.",
+            file=sys.stderr if problems else sys.stdout,
+        )
+        return 1 if problems else 0
+    # Released with the workbook, for the product forms in a student's home (no course
+    # there), as `careerlab build` writes it for a workbook written as text.
+    try:
+        snapshot = write_products_snapshot(folder)
+    except ProductsError as error:
+        print(error, file=sys.stderr)
+        return 1
+    if snapshot is not None:
+        print(f"{snapshot.relative_to(root)}: written.")
     rubric = workbook_rubric(folder)
     if rubric is None:
         print(f"{folder / course.METADATA_FILE}: names no rubric.", file=sys.stderr)
@@ -348,9 +480,33 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="careerlab", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("check", help="check every workbook for problems").set_defaults(run=cmd_check)
-    release = sub.add_parser("release", help="check, then build release/ with nbgrader")
+    new = sub.add_parser("new", help="start a new project that already passes every check")
+    new.add_argument("project", help="the project's id, e.g. construction-estimate")
+    new.add_argument("--cluster", required=True, help='one of the 14 clusters, e.g. "Construction"')
+    new.add_argument("--grade-band", required=True, help="6-8 or 9-12")
+    new.set_defaults(run=cmd_new)
+    build = sub.add_parser("build", help="build workbooks' notebooks from their workbook.md")
+    build.add_argument("assignments", nargs="*", help="workbook names (default: all)")
+    build.add_argument(
+        "--force", action="store_true", help="replace a notebook even if it was edited by hand"
+    )
+    build.set_defaults(run=cmd_build)
+    convert = sub.add_parser("convert", help="write workbook.md from a hand-made nbgrader notebook")
+    convert.add_argument(
+        "notebook", help="the notebook, e.g. workbooks/my-project/my-project.ipynb"
+    )
+    convert.set_defaults(run=cmd_convert)
+    release = sub.add_parser("release", help="build, check, then release to release/ with nbgrader")
     release.add_argument("assignments", nargs="*", help="workbook folders (default: all)")
     release.set_defaults(run=cmd_release)
+    share = sub.add_parser("share", help="write a project as one file, <id>.careerlab.zip")
+    share.add_argument("project")
+    share.add_argument("--out", help="the file to write (default: <id>.careerlab.zip)")
+    share.set_defaults(run=cmd_share)
+    imports = sub.add_parser("import", help="add a project from a .careerlab.zip, then check it")
+    imports.add_argument("file")
+    imports.add_argument("--as", dest="as_id", help="a new id for it (when its id is taken)")
+    imports.set_defaults(run=cmd_import)
     tryout = sub.add_parser("try", help="copy released workbooks to tryout/ to try as a student")
     tryout.add_argument("assignments", nargs="*")
     tryout.add_argument("--all", action="store_true", help="every released workbook")

@@ -23,7 +23,9 @@ SOURCE_DIRECTORY = "workbooks"
 RELEASE_DIRECTORY = "release"
 TRYOUT_DIRECTORY = "tryout"
 RUBRICS_DIRECTORY = "rubrics"
+PRODUCTS_DIRECTORY = "products"  # product families as data (careerlab.workbook.products)
 METADATA_FILE = "workbook.yml"  # a workbook's metadata, beside its notebook
+TEXT_FILE = "workbook.md"  # a workbook's text with its answer keys: the notebook is built from it
 # The one-machine course's id; a course on JupyterHub sets its own
 # (c.CourseDirectory.course_id): read it with course_directory(root).course_id.
 DEFAULT_COURSE_ID = "careerlab"
@@ -31,7 +33,13 @@ CONFIG_FILE = "jupyter_config.py"
 NBGRADER_CONFIG_FILE = "nbgrader_config.py"  # nbgrader reads it in the course root
 # What a copy of the course needs (`careerlab simulate` builds one); nbgrader makes its
 # work folders (release, submitted, autograded...) and the gradebook as it goes.
-COURSE_FILES = (CONFIG_FILE, NBGRADER_CONFIG_FILE, SOURCE_DIRECTORY, RUBRICS_DIRECTORY)
+COURSE_FILES = (
+    CONFIG_FILE,
+    NBGRADER_CONFIG_FILE,
+    SOURCE_DIRECTORY,
+    RUBRICS_DIRECTORY,
+    PRODUCTS_DIRECTORY,
+)
 
 # The one rule for a student id, checked wherever a student enters the course
 # (roster, collect, autograde) and wherever an id is read back (pages, commands).
@@ -210,10 +218,10 @@ def answers_files(root: Path) -> dict[str, list[str]]:
 
 def ignore_patterns() -> list[str]:
     """Files nbgrader must never copy: its defaults, the answers helpers, and the
-    author's widget solutions (which would hand every student the answers)."""
+    author's widget solutions and workbook text (which would hand every student the answers)."""
     from nbgrader.coursedir import CourseDirectory
 
     # nbgrader's own list names the feedback/ folder fetch_feedback puts in a student's
     # copy (a fixed name in nbgrader, not the course's feedback_directory).
     defaults = CourseDirectory.class_traits()["ignore"].default()
-    return [*defaults, *HELPER_FILE_PATTERNS, SOLUTIONS_FILE]
+    return [*defaults, *HELPER_FILE_PATTERNS, SOLUTIONS_FILE, TEXT_FILE]

@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 from careerlab import course
-from careerlab.author import check_assignment
+from careerlab.author import build, check_assignment
 from careerlab.author.data_files import data_reads
 
 from ..conftest import REPO, make_course, run_app
@@ -29,12 +29,14 @@ def paycheck(tmp_path: Path) -> Path:
 
 
 def _add_cell(folder: Path, source: str) -> int:
-    """Append a plain code cell to the workbook's notebook; its number, as checks count."""
-    path = folder / f"{folder.name}.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell(source))
-    nbformat.write(nb, path)
-    return len(nb.cells)
+    """Append a code cell as an author does (a {code} block in workbook.md, then a
+    build); its number in the notebook, as checks count."""
+    text = folder / course.TEXT_FILE
+    blocks = text.read_text(encoding="utf-8").count("```{code}")
+    with text.open("a", encoding="utf-8") as file:
+        file.write(f"\n```{{code}} added-{blocks}\n{source.rstrip()}\n```\n")
+    build.build(folder)
+    return len(nbformat.read(folder / f"{folder.name}.ipynb", as_version=4).cells)
 
 
 def _cell_reading(notebook: Path, name: str) -> int:
@@ -56,7 +58,12 @@ def test_a_missing_csv_is_named_by_notebook_cell_and_file(tmp_path):
     folder = make_course(tmp_path / "course") / "workbooks" / "coffee-site"
     (folder / "neighborhoods.csv").unlink()
     notebook = folder / "coffee-site.ipynb"
-    problems = check_assignment(folder)
+    everything = check_assignment(folder)
+    # The datasheet left without its file is named too (tests/hostile/test_datasheets.py).
+    assert f"{folder / 'neighborhoods.datasheet.yml'}: no neighborhoods.csv" in "\n".join(
+        everything
+    )
+    problems = [p for p in everything if p.startswith(f"{notebook}:")]
     cell = _cell_reading(notebook, "neighborhoods.csv")
     assert len(problems) == 1, problems  # coffee-survey.csv is there: nothing said about it
     assert problems[0].startswith(f"{notebook}: cell {cell}, line 1: reads 'neighborhoods.csv'")
@@ -71,7 +78,8 @@ def test_check_and_release_refuse_a_workbook_missing_its_data(paycheck):
     assert f"{PAYCHECK}.ipynb: cell 13, line 1: reads 'paystubs.csv'" in checked.stderr
     released = run_app(root, "careerlab", "release", PAYCHECK, check=False)
     assert released.returncode == 1
-    assert "reads 'paystubs.csv'" in released.stderr
+    # Release builds the notebook from workbook.md first, whose {data} block names the file.
+    assert "paystubs.csv is not in first-paycheck/" in released.stderr
     assert f"{PAYCHECK}: not released." in released.stderr
     assert not (root / "release" / PAYCHECK).exists()
 

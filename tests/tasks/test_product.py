@@ -1,8 +1,17 @@
 import pytest
 
+from careerlab.workbook.products import write_products_snapshot
 from careerlab.workbook.tasks.base import AnswerError
 
+from ..conftest import REPO
 from .conftest import HOSTILE, assert_inert, reopen
+
+
+@pytest.fixture(autouse=True)
+def released_products(folder):
+    """A student's folder holds the products its workbook offers, as released."""
+    write_products_snapshot(folder, ["memo", "slide"], root=REPO)
+
 
 MEMO = {
     "to": "Ms. Rivera, Director of Operations",

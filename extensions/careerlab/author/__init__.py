@@ -3,29 +3,37 @@ naming the file and the problem, instead of in class.
 
 Owns the author checks (here; ``careerlab check``; the data files a notebook reads:
 ``data_files``), the reading-level measure
-(``readability``), the seeded data generators (``datasets``) and docs/reference.md
+(``readability``), the seeded data generators (``datasets``), the data files'
+datasheets (``datasheets``) and docs/reference.md
 (``reference``), and ``careerlab simulate`` (``simulated_class``). May import the
-catalog, ``rubrics.format``, the kernel side's task registry, products and chart types,
+catalog, ``rubrics.format``, the kernel side's task registry, products, chart types and
+datasheet reader,
 ``testing.simulate``'s reader of ``solutions.yml``, and ``testing.classroom`` (the class
 ``careerlab simulate`` grades).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import nbformat
 
-from careerlab import course, project
+from careerlab import course
+from careerlab.author.build import check_built
 from careerlab.author.data_files import check_data_files
+from careerlab.author.datasheets import check_datasheets
+from careerlab.author.product_snapshot import check_products_snapshot
+from careerlab.author.rubric_cells import (
+    check_rubric_cells,
+    check_rubric_snapshot,
+    workbook_rubric,
+)
 from careerlab.catalog import CatalogError, load_project
 from careerlab.course import SOLUTIONS_FILE
-from careerlab.rubrics.format import Criterion, Rubric, RubricError
+from careerlab.rubrics.format import RubricError
 from careerlab.testing.simulate import load_solutions
 from careerlab.workbook.answers import ANSWERS_SUFFIX
-from careerlab.workbook.products import all_products
 from careerlab.workbook.tasks import task_call
 
 WORKBOOK_CALL = re.compile(r"""^wb\s*=\s*Workbook\(\s*["']([^"']+)["']\s*\)""", re.MULTILINE)
@@ -68,23 +76,12 @@ def check_assignment(folder: Path) -> list[str]:
             problems.extend(
                 check_rubric_cells(notebook, nbformat.read(notebook, as_version=4), rubric)
             )
+    problems.extend(check_built(folder))
     if any("wb.self_assess(" in notebook.read_text(encoding="utf-8") for notebook in notebooks):
         problems.extend(check_rubric_snapshot(folder, rubric))
+    problems.extend(check_products_snapshot(folder))
+    problems.extend(check_datasheets(folder))
     return problems
-
-
-def workbook_rubric(folder: Path) -> Rubric | None:
-    """The combined rubric named in a workbook folder's workbook.yml, if any."""
-    from careerlab.rubrics.format import combined, load_all
-
-    rubric_id = project.read(folder).rubric
-    if rubric_id is None:
-        return None
-    rubrics_dir = folder.parent.parent / course.RUBRICS_DIRECTORY
-    rubrics = load_all(rubrics_dir)
-    if rubric_id not in rubrics:
-        raise KeyError(f"no rubric '{rubric_id}' in {rubrics_dir}")
-    return combined(rubrics, rubric_id)
 
 
 def check_notebook(path: Path, solutions: dict | None = None) -> list[str]:
@@ -142,139 +139,3 @@ def check_course(root: Path) -> list[str]:
 
 
 # Rubric cells ---------------------------------------------------------------------
-RUBRIC_HEADER_ID = "rubric-intro"
-
-
-def _rubric_cell_source(rubric: Rubric, criterion: Criterion) -> str:
-    ordered = sorted(rubric.levels, key=lambda level: level.points)
-    header = " | ".join(f"{level.name} ({level.points:g})" for level in ordered)
-    lines = [
-        f"### {criterion.title} ({rubric.max_points(criterion):g} points)",
-        "",
-        f"**{criterion.i_can}**",
-        "",
-    ]
-    variants = list(criterion.descriptors.items())
-    first = "Product | " if len(variants) > 1 else ""
-    lines += [f"| {first}{header} |", "|" + " --- |" * (len(ordered) + (1 if first else 0))]
-    names = {pid: p.name for pid, p in all_products().items()}
-    for product, descriptors in variants:
-        label = f"{names.get(product, product)} | " if first else ""
-        cells = " | ".join(descriptors[level.id].replace("|", "/") for level in ordered)
-        lines.append(f"| {label}{cells} |")
-    return "\n".join(lines)
-
-
-def rubric_cells(rubric: Rubric) -> list[nbformat.NotebookNode]:
-    """The notebook cells for a rubric: an introduction, then one manually graded
-    task cell per criterion (max points = top level's points x weight)."""
-    intro = nbformat.v4.new_markdown_cell(
-        "## How your work will be scored\n\n"
-        "Your teacher scores your work with this rubric. Read the **I can** statements "
-        "before you start, and check your work against them before you submit.",
-        metadata={
-            "nbgrader": {
-                "grade": False,
-                "solution": False,
-                "locked": True,
-                "grade_id": RUBRIC_HEADER_ID,
-                "schema_version": 3,
-            },
-            "careerlab": {"rubric": rubric.id},
-        },
-    )
-    cells = [intro]
-    for criterion in rubric.criteria:
-        cells.append(
-            nbformat.v4.new_markdown_cell(
-                _rubric_cell_source(rubric, criterion),
-                metadata={
-                    "nbgrader": {
-                        "task": True,
-                        "grade": False,
-                        "solution": False,
-                        "locked": True,
-                        "points": rubric.max_points(criterion),
-                        "grade_id": f"rubric-{criterion.id}",
-                        "schema_version": 3,
-                    },
-                    "careerlab": {"rubric": rubric.id, "criterion": criterion.id},
-                },
-            )
-        )
-    return cells
-
-
-def _is_rubric_cell(cell: nbformat.NotebookNode) -> bool:
-    return "rubric" in cell.get("metadata", {}).get("careerlab", {})
-
-
-def apply_rubric(path: Path, rubric: Rubric) -> None:
-    """Write the rubric's cells into a notebook: where they were, or else just
-    before the section that shows the product task."""
-    nb = nbformat.read(path, as_version=4)
-    existing = [i for i, cell in enumerate(nb.cells) if _is_rubric_cell(cell)]
-    if existing:
-        at = existing[0]
-    else:
-        product = next(
-            (
-                i
-                for i, c in enumerate(nb.cells)
-                if c.cell_type == "code" and "wb.product(" in c.source
-            ),
-            len(nb.cells),
-        )
-        at = product
-        while at > 0 and nb.cells[at - 1].cell_type == "markdown":
-            at -= 1
-    kept = [cell for cell in nb.cells if not _is_rubric_cell(cell)]
-    at -= sum(1 for i in existing if i < at)
-    nb.cells = kept[:at] + rubric_cells(rubric) + kept[at:]
-    nbformat.write(nb, path)
-
-
-def check_rubric_cells(path: Path, nb: nbformat.NotebookNode, rubric: Rubric) -> list[str]:
-    """The notebook's rubric cells must be exactly what the rubric makes."""
-    have = [c for c in nb.cells if _is_rubric_cell(c)]
-    want = rubric_cells(rubric)
-    same = len(have) == len(want) and all(
-        h.source == w.source and h.metadata == w.metadata for h, w in zip(have, want, strict=True)
-    )
-    if same:
-        return []
-    return [
-        f"{path}: its rubric cells do not match rubrics/{rubric.id}.yml; run "
-        f"`careerlab rubric apply {path.parent.name}`."
-    ]
-
-
-# The rubric snapshot a self-assessment reads where the course is out of reach ---------
-def rubric_snapshot(rubric: Rubric) -> str:
-    from careerlab.rubrics.format import as_data
-
-    return json.dumps(as_data(rubric), indent=1, ensure_ascii=False, sort_keys=True) + "\n"
-
-
-def write_rubric_snapshot(folder: Path, rubric: Rubric) -> Path:
-    """Write ``rubric.json`` beside the notebook; nbgrader releases it with the workbook."""
-    from careerlab.workbook.tasks.self_assessment import RUBRIC_SNAPSHOT
-
-    path = folder / RUBRIC_SNAPSHOT
-    path.write_text(rubric_snapshot(rubric), encoding="utf-8")
-    return path
-
-
-def check_rubric_snapshot(folder: Path, rubric: Rubric | None) -> list[str]:
-    """A workbook with a self-assessment ships its rubric, matching rubrics/."""
-    from careerlab.workbook.tasks.self_assessment import RUBRIC_SNAPSHOT
-
-    path = folder / RUBRIC_SNAPSHOT
-    if rubric is None:
-        return [f"{folder / course.METADATA_FILE}: a self-assessment needs the workbook's rubric."]
-    if not path.exists() or path.read_text(encoding="utf-8") != rubric_snapshot(rubric):
-        return [
-            f"{path}: missing or out of date (the self-assessment reads it); run "
-            f"`careerlab rubric apply {folder.name}`."
-        ]
-    return []

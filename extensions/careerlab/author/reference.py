@@ -3,7 +3,7 @@
 The career clusters, grade bands, stages and subjects come from the catalog's
 validation (``careerlab.catalog``), the skills from the rubric format, the task
 kinds from the task registry (chart types and data summaries from the kernel side
-that draws and computes them) and the products from the products package. Run
+that draws and computes them) and the products from the course's products/. Run
 ``python -m careerlab.author.reference`` after changing any of them; a test fails
 while the committed file differs from what this writes.
 
@@ -15,13 +15,15 @@ in a school's course.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import inspect
 import sys
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from careerlab import course
+from careerlab.author import task_blocks
 from careerlab.catalog import CLUSTERS, GRADE_BANDS, STAGES, SUBJECTS
 from careerlab.rubrics.format import SKILLS
 from careerlab.workbook import charts
@@ -42,30 +44,41 @@ def _first_paragraph(doc: str | None) -> str:
     return _cell(inspect.cleandoc(doc or "").split("\n\n")[0])
 
 
-def _value(value: Any) -> str:
-    return f"{value:g}" if isinstance(value, float) else repr(value)
+def _yaml(value: Any) -> str:
+    """A default value as an author would write it in YAML."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, tuple):
+        value = list(value)
+    text = yaml.safe_dump(value, default_flow_style=True, width=1000).strip()
+    return text.removesuffix("\n...").strip()  # a bare scalar ends with YAML's "..."
 
 
-def _call(task: type[Task]) -> str:
-    """``wb.<method>("id", "Title", "Prompt", ...)`` with the kind's own parameters
-    (… where the author must give a value, else the default)."""
-    parameters = list(inspect.signature(task.__init__).parameters.values())[5:]
-    options = [f"{p.name}={'…' if p.default is p.empty else _value(p.default)}" for p in parameters]
-    return f'`wb.{task.method}("id", "Title", "Prompt"{"".join(", " + o for o in options)})`'
+def _field(name: str, default: Any) -> str:
+    """``name: …`` where the author must give a value, else ``name: <default>``."""
+    given = default is inspect.Parameter.empty or default is dataclasses.MISSING
+    return f"`{name}: {'…' if given else _yaml(default)}`"
 
 
-def _key(task: type[Task]) -> str:
-    """``wb.grade("id", ...)`` with the fields of the kind's key, and what the key means."""
-    # Every field is a keyword (``wb.grade(task_id, **key)``); … marks the ones to give.
-    fields = [
-        f"{f.name}={'…' if f.default is dataclasses.MISSING else _value(f.default)}"
-        for f in dataclasses.fields(task.Key)
-    ]
-    call = f'`wb.grade("id"{"".join(", " + f for f in fields)})`'
+def _fields(kind: str) -> str:
+    """The kind's own fields in its ``{task}`` block, from the kind's code."""
+    fields = [_field(name, p.default) for name, p in task_blocks.kind_fields(kind).items()]
+    return ", ".join(fields) or "none"
+
+
+def _key(task: type[Task], kind: str) -> str:
+    """The ``answer:`` a block takes: its key's first field alone, or every field as a
+    mapping; then what the key means."""
+    fields = {f.name: f.default for f in dataclasses.fields(task.Key)}
+    first, *_ = task_blocks.key_fields(kind)
+    answer = f"`answer: …` (the `{first}`)"
+    if len(fields) > 1:
+        mapping = ", ".join(_field(name, default).strip("`") for name, default in fields.items())
+        answer += f", or `answer: {{{mapping}}}`"
     doc = task.Key.__doc__ or ""
     # A dataclass without a docstring gets its signature as __doc__: not an explanation.
     meaning = "" if doc.startswith(task.Key.__name__ + "(") else _first_paragraph(doc)
-    return f"{call} {meaning}".strip()
+    return f"{answer}. {meaning}".strip()
 
 
 def _table(title: str, intro: str, header: str, rows: list[str]) -> list[str]:
@@ -109,27 +122,35 @@ def _skills() -> list[str]:
 
 
 def _task_kinds() -> list[str]:
+    common = ", ".join(f"`{name}`" for name in task_blocks.COMMON)
+    code_path = ", ".join(f"`{name}`" for name in task_blocks.CODE_PATH)
+    coded = ", ".join(f"`{kind}`" for kind, task in kinds().items() if hasattr(task, "record"))
     lines = [
         "## Task kinds",
         "",
-        "One call in its own cell shows a task; a hidden test checks it with `wb.grade`. "
-        "From the task registry, `careerlab.workbook.tasks` (one module per kind). "
-        "`…` marks a value the author gives; the other arguments show their defaults.",
+        "A task is a ```` ```{task} <kind> ```` block of YAML in `workbook.md`. Every kind "
+        f"takes {common}, then its own fields below (`…` marks a value the author gives; "
+        "the others show their default), and may take `answer` (the key of the hidden "
+        "test, never released), `points`, `hint` and `cells`. A code path "
+        f"(`code_path:` with {code_path}) is for {coded} tasks. From the task registry, "
+        "`careerlab.workbook.tasks` (one module per kind), read by "
+        "`careerlab.author.task_blocks`.",
         "",
-        "| kind | the call | what the student does | the hidden test's key |",
+        "| kind | its own fields | what the student does | `answer:` (the key) |",
         "|---|---|---|---|",
     ]
     for kind, task in kinds().items():
         module = sys.modules[task.__module__]
         lines.append(
-            f"| `{kind}` | {_call(task)} | {_first_paragraph(module.__doc__)} | {_key(task)} |"
+            f"| `{kind}` | {_fields(kind)} | {_first_paragraph(module.__doc__)} "
+            f"| {_key(task, kind)} |"
         )
     chart_kinds = "; ".join(f"`{kind}`: {label}" for kind, label in charts.KINDS.items())
     summaries = "; ".join(f"`{name}`: {s.label}" for name, s in STATISTICS.items())
     return [
         *lines,
         "",
-        f"Chart types (`kinds=` of `wb.chart`, `kind:` in `solutions.yml`): {chart_kinds}. "
+        f"Chart types (`kinds:` of a chart task, `kind:` in `solutions.yml`): {chart_kinds}. "
         "From `careerlab.workbook.charts.KINDS`.",
         "",
         f"Summaries a data question offers (`statistic:` in `solutions.yml`): {summaries}. "
@@ -138,23 +159,31 @@ def _task_kinds() -> list[str]:
 
 
 def _products() -> list[str]:
-    families = products_package.families()
-    count = sum(len(products) for products in families.values())
+    loaded = products_package.load_families(course.find_root() / course.PRODUCTS_DIRECTORY)
+    count = sum(len(family.products) for family in loaded.values())
+    layouts = "; ".join(
+        f"`{name}`: {text}" for name, text in products_package.SHOWCASE_LAYOUTS.items()
+    )
     lines = [
         "## Products",
         "",
-        f"What `wb.product(..., products=(...))` offers: {count} products in "
-        f"{len(families)} families, one module each in `careerlab/workbook/products/`. "
-        "Each part is one line or a paragraph box, and holds at most its number of "
-        "characters.",
+        f"What a product task's `products:` offers: {count} products in "
+        f"{len(loaded)} families, one YAML file each in `products/` (the format: "
+        "[products/README.md](../products/README.md)). Each part is one line or a "
+        "paragraph box, and holds at most its number of characters.",
+        "",
+        f"Showcase layouts (`showcase:`): {layouts}.",
     ]
-    for family, products in families.items():
-        module = importlib.import_module(f"{products_package.__name__}.{family}")
-        lines += ["", f"### {family}", "", _first_paragraph(module.__doc__)]
-        for product in products:
+    for family in loaded.values():
+        lines += ["", f"### {family.id}", "", _first_paragraph(family.about or family.title)]
+        for product in family.products:
+            words = f"at least {product.words.least} words" if product.words.least else ""
+            if product.words.most is not None:
+                words += f"{', ' if words else ''}at most {product.words.most} words"
             lines += [
                 "",
-                f"**`{product.id}`: {_cell(product.name)}**. {_cell(product.description)}",
+                f"**`{product.id}`: {_cell(product.name)}**. {_cell(product.description)} "
+                f"Shown as a {product.showcase}{f'; {words}' if words else ''}.",
                 "",
                 "| part | label | box | at most | hint |",
                 "|---|---|---|---|---|",

@@ -152,6 +152,10 @@ def _check_name(name: str) -> str:
     return "/".join(parts)
 
 
+# The member-name rule, also for the project archives of careerlab.author.sharing (zip).
+check_name = _check_name
+
+
 def _kind(member: tarfile.TarInfo) -> str:
     if member.issym():
         return f"a symbolic link to {_shown(member.linkname)}"

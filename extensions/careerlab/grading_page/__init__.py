@@ -23,7 +23,8 @@ level or a comment; ``careerlab/api/bank/<assignment>`` is the comment bank.
 Add ``?anonymous=1`` to any of them to grade without names.
 
 May import ``rubrics``, ``feedback``, ``showcase`` (to render work by trusted code),
-the kernel side and the top-level modules; nothing imports it.
+the kernel side and the top-level modules; only the authoring page imports it
+(``course_root``).
 """
 
 from __future__ import annotations

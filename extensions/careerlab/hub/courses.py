@@ -90,6 +90,9 @@ def make_course(layout: Layout, repository: Path, course: Course, exchange_url: 
     _copy_tree(
         repository / course_paths.RUBRICS_DIRECTORY, building / course_paths.RUBRICS_DIRECTORY
     )
+    _copy_tree(
+        repository / course_paths.PRODUCTS_DIRECTORY, building / course_paths.PRODUCTS_DIRECTORY
+    )
     # The catalog and showcase are Voila pages at fixed paths under the course root.
     for page in (CATALOG_NOTEBOOK, SHOWCASE_NOTEBOOK):
         (building / page).parent.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,13 @@ from typing import Any
 import ipywidgets as widgets
 
 from careerlab.html import escape
-from careerlab.workbook.products import Product, all_products
+from careerlab.workbook.products import (
+    PRODUCTS_SNAPSHOT,
+    Product,
+    ProductsError,
+    find_products,
+    uses_snapshot,
+)
 from careerlab.workbook.tasks.base import AnswerError, Check, Task, state_title
 from careerlab.workbook.tasks.long_text import count_words
 
@@ -33,14 +39,38 @@ class ProductTask(Task):
         self, context, task_id, title, prompt, products: tuple[str, ...], chart: str | None = None
     ) -> None:
         super().__init__(context, task_id, title, prompt)
-        known = all_products()
-        unknown = [p for p in products if p not in known]
-        if unknown or not products:
-            raise ValueError(f"Task '{task_id}': unknown product {unknown or products!r}.")
-        self.products = {p: known[p] for p in products}
         self.chart = chart
+        # Why the product forms cannot be shown (a released copy's products.json is
+        # missing or damaged), or None. The stored answer is then left untouched.
+        self.unavailable: str | None = None
+        self.products: dict[str, Product] = {}
+        if not products:
+            raise ValueError(f"Task '{task_id}': name the products it offers.")
+        try:
+            known = find_products(context.folder)
+            unknown = [p for p in products if p not in known]
+            if unknown:
+                raise ProductsError([f"no product {', '.join(map(repr, unknown))} here"])
+        except ProductsError as error:
+            if not uses_snapshot(context.folder):
+                # The author's own course: fail at once, naming the task and the problem.
+                raise ValueError(f"Task '{task_id}': {error}") from None
+            first = str(error).splitlines()[0][:300].rstrip(".")
+            self.unavailable = (
+                f"The forms for this product cannot be shown: {PRODUCTS_SNAPSHOT} is not "
+                f"usable ({first}). Your saved work is kept. Ask your teacher for a fresh "
+                "copy of this workbook."
+            )
+            return
+        self.products = {p: known[p] for p in products}
 
     # Stored answers ------------------------------------------------------------
+    def restore(self, entry: dict[str, Any] | None) -> None:
+        # Without the forms there is nothing to check a stored answer against: it stays
+        # in the answers file as it is, and the widget says why it is not shown.
+        if self.unavailable is None:
+            super().restore(entry)
+
     def parse(self, value: Any) -> dict[str, Any]:
         if not isinstance(value, dict) or not isinstance(value.get("fields"), dict):
             raise AnswerError("it is not a product")
@@ -73,6 +103,8 @@ class ProductTask(Task):
 
     # Widget --------------------------------------------------------------------
     def build_controls(self) -> list[widgets.Widget]:
+        if self.unavailable is not None:
+            return [widgets.HTML(f'<p class="careerlab-problem">{escape(self.unavailable)}</p>')]
         current = self.value["product"] if self.value else None
         self.choose = widgets.RadioButtons(
             options=[(f"{p.name}: {p.description}", p.id) for p in self.products.values()],
@@ -182,37 +214,48 @@ class ProductTask(Task):
     def answer_html(self) -> str:
         product = self.chosen()
         texts = self.parts_text(product.id)
-
-        def paragraphs(text: str) -> str:
-            chunks = [c for c in re.split(r"\n\s*\n", text) if c.strip()] or [""]
-            return "".join(f"<p>{escape(c).replace(chr(10), '<br>')}</p>" for c in chunks)
-
-        if product.id == "slide":
-            points = "".join(
-                f"<li>{escape(texts.get(p, ''))}</li>" for p in ("point_1", "point_2", "point_3")
-            )
-            notes = paragraphs(texts.get("speaker_notes", ""))
-            return (
-                f'<div class="careerlab-slide"><h3>{escape(texts.get("headline", ""))}</h3>'
-                f"<ul>{points}</ul>{self.chart_html()}"
-                f"<details><summary>Speaker notes</summary>{notes}"
-                "</details></div>"
-            )
-        header = "".join(
-            f"<p><strong>{escape(part.label)}:</strong> {escape(texts.get(part.id, ''))}</p>"
-            for part in product.parts
-            if part.lines == 1
-        )
-        body = "".join(
-            f"<h4>{escape(part.label)}</h4>{paragraphs(texts.get(part.id, ''))}"
-            for part in product.parts
-            if part.lines > 1
-        )
-        return f'<div class="careerlab-memo">{header}{body}{self.chart_html()}</div>'
+        return LAYOUTS[product.showcase](product, texts, self.chart_html())
 
     def plain_answer(self) -> str:
         product = self.chosen()
         return "no answer" if product is None else product.name
 
+
+def _paragraphs(text: str) -> str:
+    chunks = [c for c in re.split(r"\n\s*\n", text) if c.strip()] or [""]
+    return "".join(f"<p>{escape(c).replace(chr(10), '<br>')}</p>" for c in chunks)
+
+
+def memo_html(product: Product, texts: dict[str, str], chart: str) -> str:
+    """One-line parts as a header (To: ..., Subject: ...), then each paragraph part under
+    its label, then the chart."""
+    header = "".join(
+        f"<p><strong>{escape(part.label)}:</strong> {escape(texts.get(part.id, ''))}</p>"
+        for part in product.parts
+        if part.lines == 1
+    )
+    body = "".join(
+        f"<h4>{escape(part.label)}</h4>{_paragraphs(texts.get(part.id, ''))}"
+        for part in product.parts
+        if part.lines > 1
+    )
+    return f'<div class="careerlab-memo">{header}{body}{chart}</div>'
+
+
+def slide_html(product: Product, texts: dict[str, str], chart: str) -> str:
+    """The first part as the headline, the parts between as bullet points, the chart, and
+    the last part as speaker notes in a fold (the loader makes sure there are three)."""
+    headline, *points, notes = product.parts
+    bullets = "".join(f"<li>{escape(texts.get(p.id, ''))}</li>" for p in points)
+    return (
+        f'<div class="careerlab-slide"><h3>{escape(texts.get(headline.id, ""))}</h3>'
+        f"<ul>{bullets}</ul>{chart}"
+        f"<details><summary>{escape(notes.label)}</summary>{_paragraphs(texts.get(notes.id, ''))}"
+        "</details></div>"
+    )
+
+
+# What a product file's ``showcase:`` names (careerlab.workbook.products.SHOWCASE_LAYOUTS).
+LAYOUTS = {"memo": memo_html, "slide": slide_html}
 
 TASK = ProductTask  # found by the registry (careerlab.workbook.tasks)

@@ -1,0 +1,60 @@
+"""A data file's datasheet as the student's side reads it: the human label and unit of
+each column, so a table can show "Weekday foot traffic (people a day)" instead of
+``weekday_foot_traffic``.
+
+A datasheet is ``<stem>.datasheet.yml`` beside ``<stem>.csv`` in a workbook folder
+(docs/authoring.md, "Data files and their datasheets"); ``careerlab check`` validates it
+(``careerlab.author.datasheets``). Here it is only read, and read defensively: in a
+student's folder the file is the student's to edit, so anything odd gives no labels (the
+raw column names are shown) rather than an error. Labels are plain text: escape them
+(``careerlab.html.escape``) wherever they go into HTML.
+
+Kernel side: imports only the standard library and yaml.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+DATASHEET_SUFFIX = ".datasheet.yml"
+# A datasheet is a few dozen lines; a bigger file is not one (and is not parsed).
+MAX_DATASHEET_BYTES = 100_000
+
+
+def datasheet_path(data_file: Path) -> Path:
+    """Where a data file's datasheet is: ``sites.csv`` -> ``sites.datasheet.yml``."""
+    return data_file.with_name(data_file.stem + DATASHEET_SUFFIX)
+
+
+def column_label(label: str, unit: str | None = None) -> str:
+    """How a column is named to a person: its label, with its unit in brackets."""
+    return f"{label} ({unit})" if unit else label
+
+
+def column_labels(folder: Path | str, csv_name: str) -> dict[str, str]:
+    """Each column of ``folder/csv_name`` -> its label with unit, from the datasheet.
+
+    Columns without a usable label are left out (show the raw name); no datasheet, or one
+    that cannot be read, gives {}.
+    """
+    path = datasheet_path(Path(folder) / csv_name)
+    try:
+        if path.stat().st_size > MAX_DATASHEET_BYTES:
+            return {}
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError, RecursionError):  # ValueError: bad UTF-8
+        return {}
+    columns = data.get("columns") if isinstance(data, dict) else None
+    if not isinstance(columns, dict):
+        return {}
+    labels: dict[str, str] = {}
+    for name, column in columns.items():
+        if not isinstance(name, str) or not isinstance(column, dict):
+            continue
+        label, unit = column.get("label"), column.get("unit")
+        if isinstance(label, str) and label.strip():
+            unit = unit.strip() if isinstance(unit, str) and unit.strip() else None
+            labels[name] = column_label(label.strip(), unit)
+    return labels
