@@ -54,12 +54,17 @@ def _build(folder: Path, *, force: bool = False) -> list[str]:
     return []
 
 
-def cmd_build(args: argparse.Namespace) -> int:
+def _workbooks(names: list[str]) -> list[tuple[str, Path]]:
+    """The workbooks a command names (all of them when it names none), with their folders."""
     root = course.find_root()
-    names = args.assignments or [a.name for a in course.assignments(root)]
+    names = names or [a.name for a in course.assignments(root)]
+    return [(name, root / course.SOURCE_DIRECTORY / name) for name in names]
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    workbooks = _workbooks(args.assignments)
     failed = 0
-    for name in names:
-        folder = root / course.SOURCE_DIRECTORY / name
+    for _name, folder in workbooks:
         problems = (
             _build(folder, force=args.force)
             if folder.is_dir()
@@ -69,7 +74,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             print("\n".join(problems), file=sys.stderr)
             failed += 1
     if not failed:
-        print(f"{len(names)} workbook(s) built: no problems.")
+        print(f"{len(workbooks)} workbook(s) built: no problems.")
     return 1 if failed else 0
 
 
@@ -118,10 +123,8 @@ def cmd_release(args: argparse.Namespace) -> int:
     from careerlab.author import check_assignment
 
     root = course.find_root()
-    names = args.assignments or [a.name for a in course.assignments(root)]
     failed = 0
-    for name in names:
-        folder = root / course.SOURCE_DIRECTORY / name
+    for name, folder in _workbooks(args.assignments):
         problems = (
             (_build(folder) or check_assignment(folder))
             if folder.is_dir()

@@ -24,7 +24,6 @@ modules; nothing imports it.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -38,16 +37,9 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
     return [{"module": "careerlab.authoring_page"}]
 
 
-def _static_version() -> str:
-    digest = hashlib.sha256()
-    for path in sorted(STATIC.iterdir()):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
 def _load_jupyter_server_extension(serverapp: Any) -> None:
     from careerlab.authoring_page.handlers import HANDLERS, AuthoringService
-    from careerlab.grading_page import course_root
+    from careerlab.grading_page import course_root, static_version
 
     if "careerlab_authoring" in serverapp.web_app.settings:
         return
@@ -56,7 +48,7 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
         serverapp.log.warning("CareerLab authoring page: no course directory found; not loaded.")
         return
     web_app = serverapp.web_app
-    web_app.settings["careerlab_authoring"] = AuthoringService(root, _static_version())
+    web_app.settings["careerlab_authoring"] = AuthoringService(root, static_version(STATIC))
     base = web_app.settings["base_url"]
     routes: list[tuple[Any, ...]] = [
         (url_path_join(base, pattern), handler) for pattern, handler in HANDLERS

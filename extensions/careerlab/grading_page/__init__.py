@@ -56,9 +56,11 @@ def course_root(serverapp: Any) -> Path | None:
         return None
 
 
-def _static_version() -> str:
+def static_version(folder: Path = STATIC) -> str:
+    """A page's static files' fingerprint, in their URLs, so a browser never mixes versions
+    (the authoring page uses it for its own files)."""
     digest = hashlib.sha256()
-    for path in sorted(STATIC.iterdir()):
+    for path in sorted(folder.iterdir()):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
@@ -76,7 +78,7 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     # The server read the course's jupyter_config.py: its CourseDirectory settings (course
     # id, folder names) are the course's. Without them, the course's own files are read.
     configured = "root" in serverapp.config.get("CourseDirectory", {})
-    service = GradingService(root, _static_version(), serverapp.config if configured else None)
+    service = GradingService(root, static_version(), serverapp.config if configured else None)
     web_app = serverapp.web_app
     web_app.settings["careerlab_grading"] = service
     base = web_app.settings["base_url"]
