@@ -25,6 +25,7 @@ is made from these figures.
 
 Run as root: .venv/bin/python bench/classroom.py [--students 30] [--project coffee-site]
   [--arrive-over SECONDS]  (students arrive evenly over that time; default: all at once)
+  [--cold-kernels]  (kernels started the usual way, not forked from the warm process)
 """
 
 from __future__ import annotations
@@ -339,6 +340,11 @@ def main() -> int:
         help="students arrive evenly over this time (default 0: all at the same moment)",
     )
     parser.add_argument("--keep", action="store_true", help="leave the hub and accounts")
+    parser.add_argument(
+        "--cold-kernels",
+        action="store_true",
+        help="start kernels the usual way, not forked from the warm process (to compare)",
+    )
     args = parser.parse_args()
     responses = load_solutions(REPO / "workbooks" / args.project).get(args.project, {})
     if len(responses) < TASKS:
@@ -348,7 +354,7 @@ def main() -> int:
 
     print(f"Starting the classroom hub in {ROOT} ...", flush=True)
     started = time.monotonic()
-    hub = start_hub(REPO, ROOT, layout)
+    hub = start_hub(REPO, ROOT, layout, ("--no-warm-kernels",) if args.cold_kernels else ())
     print(f"hub up in {time.monotonic() - started:.1f} s: {hub.url}", flush=True)
     try:
         teacher = hub.person(TEACHER)

@@ -43,7 +43,9 @@ PLAN = (
     "snacks for my lunches, $40 on my phone bill, and $20 on fun with my friends. "
     "That adds up to $350, and saving first keeps me on track."
 )
-TASKS = 5
+LIKED = "I liked checking that every number on the pay stub adds up."
+LEARN = "I would need to learn the register, the scanner and how to help customers."
+TASKS = 6
 
 
 @dataclass
@@ -200,9 +202,9 @@ def answer_every_task(page, expect) -> None:
     data = task(page, "data-analysis")
     data.get_by_label("Column").select_option("net_pay")
     data.get_by_label("Summary").select_option(label="Total (add them up)")
-    expect(data).to_contain_text("Result: 2,052.78 dollars")
+    expect(data).to_contain_text("Result: 2,136.42 dollars")
     data.get_by_role("button", name="Use this as my answer").click()
-    expect(status(page, "data-analysis")).to_contain_text("✓ Saved 2,052.78 dollars")
+    expect(status(page, "data-analysis")).to_contain_text("✓ Saved 2,136.42 dollars")
 
     plan = task(page, "long-text")
     plan.get_by_label("Your response").click()
@@ -210,13 +212,20 @@ def answer_every_task(page, expect) -> None:
     expect(plan).to_contain_text(f"{len(PLAN.split())} words")
     expect(status(page, "long-text")).to_contain_text("✓ Saved")
 
+    reflection = task(page, "career-fit")
+    reflection.get_by_label("What did you like about this work?").fill(LIKED)
+    reflection.get_by_label("What would you need to learn to do this job?").fill(LEARN)
+    reflection.get_by_label("Maybe").check()
+    expect(status(page, "career-fit")).to_contain_text("✓ Saved")
+
 
 EXPECTED = {
     "net-pay": ("choice", "take-home"),
     "gross-pay": ("number", 496.0),
     "fica": ("short_text", "FICA"),
-    "total-net": ("data_analysis", 2052.78),
+    "total-net": ("data_analysis", 2136.42),
     "paycheck-plan": ("long_text", PLAN),
+    "career-fit": ("career_fit", {"liked": LIKED, "learn": LEARN, "would_try": "maybe"}),
 }
 
 
@@ -247,11 +256,14 @@ def check_widgets_show_answers(page, expect) -> None:
     expect(task(page, "short-text").get_by_label("Your answer")).to_have_value("FICA")
     expect(task(page, "long-text").get_by_label("Your response")).to_have_value(PLAN)
     expect(task(page, "long-text")).to_contain_text(f"{len(PLAN.split())} words")
+    reflection = task(page, "career-fit")
+    expect(reflection.get_by_label("What did you like about this work?")).to_have_value(LIKED)
+    expect(reflection.get_by_label("Maybe")).to_be_checked()
     data = task(page, "data-analysis")
     expect(data.get_by_label("Column")).to_have_value("net_pay")
     # ipywidgets uses the option labels as the <select>'s values.
     expect(data.get_by_label("Summary")).to_have_value("Total (add them up)")
-    expect(data).to_contain_text("Result: 2,052.78 dollars")
+    expect(data).to_contain_text("Result: 2,136.42 dollars")
     # Not the data task: the notebook's code-path cell runs wb.record(..., None) after
     # it, which replaces that status with "No answer from your code yet: ...".
     for kind in ("choice", "number", "short-text", "long-text"):
@@ -261,18 +273,25 @@ def check_widgets_show_answers(page, expect) -> None:
 def answer_again_with_keyboard(page, expect, answers: Path) -> None:
     """After the reload: the widgets still talk to the kernel, and Tab, Space and Enter
     are enough to answer. Each ipywidgets radio button is its own Tab stop."""
-    # The data task: Tab from the short-text box through both menus to the button.
+    # The data task: Tab from the short-text box to its first menu (the Markdown cell
+    # between them can take a Tab stop of its own in Chromium), then through both menus
+    # to the button.
     task(page, "short-text").get_by_label("Your answer").focus()
     data = task(page, "data-analysis")
+    column = data.get_by_label("Column")
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        if column.evaluate("element => element === document.activeElement"):
+            break
+    expect(column, f"Tab went to {focused(page)}").to_be_focused()
     for target in (
-        data.get_by_label("Column"),
         data.get_by_label("Summary"),
         data.get_by_role("button", name="Use this as my answer"),
     ):
         page.keyboard.press("Tab")
         expect(target, f"Tab went to {focused(page)}").to_be_focused()
     page.keyboard.press("Enter")
-    expect(status(page, "data-analysis")).to_have_text("✓ Saved 2,052.78 dollars as your answer.")
+    expect(status(page, "data-analysis")).to_have_text("✓ Saved 2,136.42 dollars as your answer.")
 
     # The choice task: Tab to the next option and press Space, then back again.
     choice = task(page, "choice")

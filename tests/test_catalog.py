@@ -51,7 +51,7 @@ def test_each_filter_keeps_only_matching_projects(option, field):
 def test_list_filters_match_any_item():
     everything = catalog_json(REPO)
     skill = everything[0]["skills"][0]
-    standard = everything[0]["standards"][0]
+    standard = everything[0]["standards"][0]["code"]
     assert {p["id"] for p in catalog_json(REPO, "--skill", skill)} == {
         p["id"] for p in everything if skill in p["skills"]
     }
@@ -70,7 +70,14 @@ def test_the_table_counts_projects():
         ({"cluster": "Information Technology"}, "cluster: 'Information Technology' is not one"),
         ({"sub_cluster": "Robotics"}, "sub_cluster: 'Robotics' is not a sub-cluster"),
         ({"grade_band": "K-5"}, "grade_band: must be one of"),
-        ({"standards": ["CCSS.MATH.7.RP"]}, "standards: 'CCSS.MATH.7.RP' is not a CCSS"),
+        (
+            {"standards": [{"code": "CCSS.MATH.7.RP", "tasks": ["best-value"], "why": "x"}]},
+            "standards: entry 1: 'CCSS.MATH.7.RP' is not a CCSS",
+        ),
+        (
+            {"standards": [{"code": "MS-ESS1-1", "why": "the seasons"}]},
+            "standards: MS-ESS1-1 names no task",
+        ),
         ({"skills": ["charm"]}, "skills: must be a list from"),
         ({"occupations": [{"soc": "1234", "title": "x"}]}, "occupations: must list"),
         ({"hours": "three"}, "hours: must be a number"),

@@ -117,5 +117,5 @@ def test_graders_read_widget_answers_in_the_autograded_notebook(graded):
     """nbconvert has no widget state, so each task carries an HTML copy of the answer."""
     root, _, _ = graded
     text = (root / "autograded" / "alice" / ASSIGNMENT / NOTEBOOK).read_text()
-    assert "496 dollars" in text and "2,052.78 dollars" in text
+    assert "496 dollars" in text and "2,136.42 dollars" in text
     assert "Saving first means I reach my goal" in text

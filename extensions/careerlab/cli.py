@@ -467,6 +467,41 @@ def cmd_catalog(args: argparse.Namespace) -> int:
     return 0
 
 
+GUIDE_NO_PDF = 3  # `careerlab guide`: the HTML was written, the PDF was not
+
+
+def cmd_guide(args: argparse.Namespace) -> int:
+    from careerlab.author.build import BuildError
+    from careerlab.guide.page import write_guide
+    from careerlab.guide.prose import GuideError
+    from careerlab.project import ProjectFileError
+    from careerlab.rubrics.format import RubricError
+
+    root = course.find_root()
+    folder = root / course.SOURCE_DIRECTORY / args.project
+    if args.project not in {a.name for a in course.assignments(root)}:
+        print(f"No project {args.project!r} in {root / course.SOURCE_DIRECTORY}.", file=sys.stderr)
+        return 1
+    try:
+        out = Path(args.out) if args.out else root / course.GUIDES_DIRECTORY
+        written = write_guide(folder, out)
+    except GuideError as error:
+        print("\n".join(error.problems), file=sys.stderr)
+        return 1
+    except BuildError as error:
+        print("\n".join(f"{error.path}: {problem}" for problem in error.problems), file=sys.stderr)
+        return 1
+    except (ProjectFileError, RubricError, KeyError) as error:
+        print(f"{args.project}: the guide's facts cannot be read ({error}).", file=sys.stderr)
+        return 1
+    print(f"Wrote {written.html}")
+    if written.pdf is None:
+        print(f"{written.pdf_problem} Only the HTML was written.", file=sys.stderr)
+        return GUIDE_NO_PDF
+    print(f"Wrote {written.pdf}")
+    return 0
+
+
 def cmd_simulate(args: argparse.Namespace) -> int:
     from careerlab.author.simulated_class import run
 
@@ -579,6 +614,13 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("student")
     show.add_argument("--notebook")
     show.set_defaults(run=cmd_rubric_show)
+    guide = sub.add_parser(
+        "guide",
+        help="write a project's teacher guide (HTML and PDF, with its answer key: teachers only)",
+    )
+    guide.add_argument("project", help="the project's id (its folder in workbooks/)")
+    guide.add_argument("--out", help="folder for the files (default: guides/ in the course)")
+    guide.set_defaults(run=cmd_guide)
     simulate = sub.add_parser(
         "simulate", help="grade a project for a simulated class and report what its tests miss"
     )

@@ -22,10 +22,12 @@ SOLUTIONS_FILE = "solutions.yml"  # see careerlab.testing.simulate.load_solution
 SOURCE_DIRECTORY = "workbooks"
 RELEASE_DIRECTORY = "release"
 TRYOUT_DIRECTORY = "tryout"
+GUIDES_DIRECTORY = "guides"  # teacher guides `careerlab guide` writes (never released)
 RUBRICS_DIRECTORY = "rubrics"
 PRODUCTS_DIRECTORY = "products"  # product families as data (careerlab.workbook.products)
 METADATA_FILE = "workbook.yml"  # a workbook's metadata, beside its notebook
 TEXT_FILE = "workbook.md"  # a workbook's text with its answer keys: the notebook is built from it
+GUIDE_FILE = "guide.yml"  # a workbook's teacher guide prose (careerlab.guide): teachers only
 # The one-machine course's id; a course on JupyterHub sets its own
 # (c.CourseDirectory.course_id): read it with course_directory(root).course_id.
 DEFAULT_COURSE_ID = "careerlab"
@@ -218,10 +220,11 @@ def answers_files(root: Path) -> dict[str, list[str]]:
 
 def ignore_patterns() -> list[str]:
     """Files nbgrader must never copy: its defaults, the answers helpers, and the
-    author's widget solutions and workbook text (which would hand every student the answers)."""
+    author's widget solutions, workbook text and teacher guide (which would hand every
+    student the answers)."""
     from nbgrader.coursedir import CourseDirectory
 
     # nbgrader's own list names the feedback/ folder fetch_feedback puts in a student's
     # copy (a fixed name in nbgrader, not the course's feedback_directory).
     defaults = CourseDirectory.class_traits()["ignore"].default()
-    return [*defaults, *HELPER_FILE_PATTERNS, SOLUTIONS_FILE, TEXT_FILE]
+    return [*defaults, *HELPER_FILE_PATTERNS, SOLUTIONS_FILE, TEXT_FILE, GUIDE_FILE]

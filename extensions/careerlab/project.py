@@ -16,6 +16,10 @@ import yaml
 
 from careerlab.course import METADATA_FILE
 
+# workbook.yml is a few kB; a huge one (a project imported from elsewhere) would take
+# minutes to parse as YAML before any of its problems could be named.
+MAX_BYTES = 100_000
+
 
 class ProjectFileError(ValueError):
     """workbook.yml is missing or not YAML; the message names the file."""
@@ -32,10 +36,28 @@ class ProjectFile:
         rubric = self.data.get("rubric") if isinstance(self.data, dict) else None
         return rubric if isinstance(rubric, str) and rubric else None
 
+    @property
+    def occupations(self) -> tuple[str, ...]:
+        """The titles of the occupations the project lists (the career-fit reflection
+        shows them). Entries that are not ``{soc: ..., title: ...}`` are skipped here:
+        the catalog names them as problems."""
+        listed = self.data.get("occupations") if isinstance(self.data, dict) else None
+        if not isinstance(listed, list):
+            return ()
+        return tuple(
+            entry["title"]
+            for entry in listed
+            if isinstance(entry, dict) and isinstance(entry.get("title"), str) and entry["title"]
+        )
+
 
 def read(folder: Path) -> ProjectFile:
     path = folder / METADATA_FILE
     try:
+        if path.stat().st_size > MAX_BYTES:
+            raise ProjectFileError(
+                f"{path}: over {MAX_BYTES:,} bytes; a project's metadata is a few kB."
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ProjectFileError(f"{path}: missing; every project needs its metadata.") from None

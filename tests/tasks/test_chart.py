@@ -68,16 +68,74 @@ def test_titles_are_inert(workbook, table):
     assert "onerror=&quot;" in html and 'onerror="' not in html
 
 
-def test_a_line_chart_keeps_the_table_order(workbook, table):
-    workbook.chart("trend", "Trend", "Over time.", data=table, category="city",
-                   measures=["sales"], kinds=("line",))  # fmt: skip
-    task = workbook["trend"]
-    assert task.chart_kind.options == (("Line, in the table's order (for time)", "line"),)
-    task.fill({"measure": "sales", "kind": "line", "title": "Sales"})
-    html = task.render_html()
-    assert "Line chart of Sales by City. Avon: 10.5, Bly: 30.25, Cort: 20" in html
-    with pytest.raises(AnswerError):
-        task.parse({"measure": "sales", "kind": "bar", "title": ""})  # not offered here
+MONTHS = ["Nov 2024", "Dec 2024", "Jan 2025", "Feb 2025", "Mar 2025", "Apr 2025"]
+SALES = [40.0, 55.0, 10.0, 20.0, 30.0, 35.0]
+
+
+def over_time(rows: list[int]):
+    """Monthly sales with the rows in the given order (the months run across a new year)."""
+    import pandas as pd
+
+    return pd.DataFrame({"month": [MONTHS[i] for i in rows], "sales": [SALES[i] for i in rows]})
+
+
+def define_over_time(wb, table, **options):
+    wb.chart("trend", "Trend", "Over time.", data=table, category="month",
+             measures=["sales"], time="month", **options)  # fmt: skip
+    return wb["trend"]
+
+
+def test_a_chart_over_time_is_a_line_in_time_order_from_shuffled_rows(workbook):
+    """Rows in any order (here by value, as a sorted table leaves them) give the line of
+    the table in time order, with the months on the x axis: never bars, never by value."""
+    from careerlab.workbook import charts
+
+    shuffled = over_time([2, 3, 4, 5, 0, 1])  # by sales: Jan 2025 first, Dec 2024 last
+    task = define_over_time(workbook, shuffled)
+    assert task.chart_kind.options == (("Line over time, in time order", "line"),)
+    design = {"measure": "sales", "kind": "line", "title": "Sales"}
+    task.fill(design)
+    in_time = "Nov 2024: 40, Dec 2024: 55, Jan 2025: 10, Feb 2025: 20, Mar 2025: 30, Apr 2025: 35"
+    assert f"Line chart of Sales by Month. {in_time}" in task.render_html()
+    drawn = charts.draw_png(over_time([0, 1, 2, 3, 4, 5]), "month", "sales", "line", "Sales")
+    assert task.png(design) == drawn  # the same picture as the table in time order
+    bars = charts.draw_png(over_time([0, 1, 2, 3, 4, 5]), "month", "sales", "bar", "Sales")
+    assert task.png(design) != bars
+
+
+def test_the_line_puts_the_times_on_the_x_axis_in_order():
+    from careerlab.workbook import charts
+
+    frame = charts.rows(over_time([5, 0, 3, 1, 4, 2]), "month", "sales", "line")
+    assert frame["month"].tolist() == MONTHS
+    assert charts.rows(over_time([5, 0, 3, 1, 4, 2]), "month", "sales", "bar")[
+        "month"
+    ].tolist() == ["Dec 2024", "Nov 2024", "Apr 2025", "Mar 2025", "Feb 2025", "Jan 2025"]
+
+
+def test_bars_are_refused_for_a_chart_over_time(workbook):
+    task = define_over_time(workbook, over_time([0, 1, 2, 3, 4, 5]))
+    for kind in ("bar", "barh"):
+        with pytest.raises(AnswerError, match="chart type"):
+            task.parse({"measure": "sales", "kind": kind, "title": "Sales"})
+    with pytest.raises(ValueError, match="would sort it by value"):
+        define_over_time(workbook, over_time([0, 1]), kinds=("line", "barh"))
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"kinds": ("line",)}, "a line is for a chart over time"),  # categories as a line
+        ({"kinds": ("pie",)}, "not a chart type"),
+        ({"kinds": ()}, "offers no chart type"),
+        ({"time": "stores"}, "set category to 'stores'"),  # time must be the x axis
+        ({"time": "year"}, "no column 'year'"),
+    ],
+)
+def test_an_authors_chart_mistake_fails_at_once(workbook, table, options, message):
+    with pytest.raises(ValueError, match=message):
+        workbook.chart("c", "Chart", "Make a chart.", data=table, category="city",
+                       measures=["sales"], **options)  # fmt: skip
 
 
 def test_drawing_leaves_the_students_matplotlib_alone():

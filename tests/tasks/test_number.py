@@ -73,3 +73,24 @@ def test_display_shows_the_unit(workbook):
     task = define(workbook)
     task.fill("496")
     assert "496 dollars" in task.render_html()
+
+
+def test_the_code_path_records_what_the_students_code_computed(workbook, folder):
+    import numpy as np
+
+    task = define(workbook)
+    workbook.record("pay", np.int64(496))  # pandas gives numpy numbers
+    assert task.value == 496.0 and "from your code" in task._status.value
+    assert task.input.value == "496"  # the box shows what the code saved
+    workbook.record("pay", None)  # the released stub, run again: changes nothing
+    again = define(reopen(folder))
+    assert again.value == 496.0 and again.check(again.Key(value=496)).correct
+
+
+def test_running_the_code_path_again_does_not_rewrite_the_answers(workbook, folder):
+    task = define(workbook)
+    workbook.record("pay", 496)
+    before = workbook.store.path.stat().st_mtime_ns
+    workbook.record("pay", 496.0)
+    assert workbook.store.path.stat().st_mtime_ns == before
+    assert "is saved" in task._status.value

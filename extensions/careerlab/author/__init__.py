@@ -4,7 +4,8 @@ naming the file and the problem, instead of in class.
 Owns the author checks (here; ``careerlab check``; the data files a notebook reads:
 ``data_files``), the reading-level measure
 (``readability``), the seeded data generators (``datasets``), the data files'
-datasheets (``datasheets``) and docs/reference.md
+datasheets (``datasheets``), charts over time (``time_charts``),
+that each standard's tasks exist (``standards``), docs/reference.md
 (``reference``), and ``careerlab simulate`` (``simulated_class``). May import the
 catalog, ``rubrics.format``, the kernel side's task registry, products, chart types and
 datasheet reader,
@@ -23,12 +24,15 @@ from careerlab import course
 from careerlab.author.build import check_built
 from careerlab.author.data_files import check_data_files
 from careerlab.author.datasheets import check_datasheets
+from careerlab.author.people import check_people
 from careerlab.author.product_snapshot import check_products_snapshot
+from careerlab.author.reflection import check_reflection
 from careerlab.author.rubric_cells import (
     check_rubric_cells,
     check_rubric_snapshot,
     workbook_rubric,
 )
+from careerlab.author.standards import check_standards
 from careerlab.catalog import CatalogError, load_project
 from careerlab.course import SOLUTIONS_FILE
 from careerlab.rubrics.format import RubricError
@@ -62,14 +66,20 @@ def check_assignment(folder: Path) -> list[str]:
     rubric = None
     metadata_path = folder / course.METADATA_FILE
     try:
-        load_project(folder, {p.stem for p in (folder.parent.parent / "rubrics").glob("*.yml")})
+        card = load_project(
+            folder, {p.stem for p in (folder.parent.parent / "rubrics").glob("*.yml")}
+        )
     except CatalogError as error:
         problems.extend(error.problems)
+        card = None
     if metadata_path.exists():
         try:
             rubric = workbook_rubric(folder)
         except (RubricError, KeyError, ValueError) as error:  # ProjectFileError is a ValueError
             problems.append(f"{metadata_path}: its rubric cannot be used ({error}).")
+            card = None  # its criteria are unknown: a standard naming one cannot be checked
+    if card is not None:
+        problems.extend(check_standards(folder, card, rubric))
     for notebook in notebooks:
         problems.extend(check_notebook(notebook, solutions.get(notebook.stem)))
         if rubric is not None:
@@ -81,6 +91,13 @@ def check_assignment(folder: Path) -> list[str]:
         problems.extend(check_rubric_snapshot(folder, rubric))
     problems.extend(check_products_snapshot(folder))
     problems.extend(check_datasheets(folder))
+    # Imported here: careerlab.guide reads workbook.md with this package's own modules.
+    from careerlab.guide.prose import check as check_guide
+
+    problems.extend(check_guide(folder))
+    problems.extend(
+        check_reflection(folder, "\n".join(nb.read_text(encoding="utf-8") for nb in notebooks))
+    )
     return problems
 
 
@@ -131,6 +148,7 @@ def check_course(root: Path) -> list[str]:
     problems = []
     for assignment in course.assignments(root):
         problems.extend(check_assignment(assignment))
+    problems.extend(check_people(root))  # course-wide: a name used in two stories
     release = root / course.RELEASE_DIRECTORY
     if release.is_dir():
         for stray in release.rglob(f"*{ANSWERS_SUFFIX}"):

@@ -19,7 +19,7 @@ from typing import Any
 import nbformat
 
 from careerlab import course
-from careerlab.author import task_blocks
+from careerlab.author import task_blocks, time_charts
 from careerlab.author.workbook_text import (
     SOURCE_FILE,
     Code,
@@ -84,6 +84,7 @@ def problems(folder: Path, workbook: WorkbookText | None = None) -> list[Problem
             )
         if isinstance(part, TaskBlock):
             found.extend(task_blocks.check(part, _steps_checker(folder, tables)))
+    found.extend(time_charts.problems(folder, workbook))
     ids = [t.fields.get("id") for t in workbook.tasks]
     for task_id in sorted({i for i in ids if isinstance(i, str) and ids.count(i) > 1}):
         found.append(Problem(f"tasks.{task_id}.id", f"two tasks are called {task_id!r}."))
@@ -231,7 +232,8 @@ def _cells(folder: Path, workbook: WorkbookText) -> list[nbformat.NotebookNode]:
             source = f"{part.name} = pd.read_csv({task_blocks.literal(part.file)})\n{show}"
             cells.append(_code(part.cell or f"{part.name}-data", source))
         elif isinstance(part, TaskBlock):
-            for cell in task_blocks.cells(part, _steps_code(folder, workbook)):
+            built = time_charts.with_time(folder, workbook, part)  # a datasheet's time column
+            for cell in task_blocks.cells(built, _steps_code(folder, workbook)):
                 if cell.kind == "markdown":
                     cells.append(_markdown(cell.name, cell.source))
                 elif cell.kind == "solution":

@@ -37,6 +37,7 @@ _CODE_PATH = re.compile(
     re.DOTALL,
 )
 _TEST = re.compile(r"### BEGIN HIDDEN TESTS\n(?P<call>.*)\n### END HIDDEN TESTS", re.DOTALL)
+_HINT = re.compile(r"<details><summary>Hint</summary>\n\n(?P<hint>.*)\n\n</details>", re.DOTALL)
 _WHOLE_SOLUTION = re.compile(r"### BEGIN SOLUTION\n(?P<code>.*)\n### END SOLUTION", re.DOTALL)
 
 
@@ -99,6 +100,14 @@ def convert(nb: nbformat.NotebookNode) -> WorkbookText:
             index += 1
             continue
         if cell.cell_type == "markdown":
+            hint = _HINT.fullmatch(cell.source)
+            following = _name(cells[index + 1]) if index + 1 < len(cells) else ""
+            if hint and name.endswith("-hint") and following == f"{name[:-5]}-task":
+                # A task's hint is built just before its widget: it goes back into the task.
+                block, index = _task(cells, index + 1, _call(cells[index + 1].source))
+                block.fields = _with_hint(block.fields, hint.group("hint"))
+                parts.append(block)
+                continue
             parts.append(Text(cell.source, name))
             index += 1
             continue
@@ -176,6 +185,15 @@ def _task(cells: list[nbformat.NotebookNode], index: int, call: ast.Call) -> tup
     if prefix != task_id:
         fields["cells"] = prefix
     return TaskBlock(kind, fields), index
+
+
+def _with_hint(fields: dict[str, Any], hint: str) -> dict[str, Any]:
+    """The fields with the hint after the kind's own fields, where authors write it."""
+    before = {
+        k: v for k, v in fields.items() if k not in ("code_path", "answer", "points", "cells")
+    }
+    after = {k: v for k, v in fields.items() if k not in before}
+    return {**before, "hint": hint, **after}
 
 
 def convert_file(path: Path) -> WorkbookText:

@@ -12,6 +12,11 @@ own fields and no others:
   (the date, YYYY-MM-DD);
 - ``by-hand``: ``source`` (who wrote it).
 
+One column may say ``time: true``: each row happened at its value (a month, an hour), so a
+chart of the table is a line in time order (``careerlab.author.time_charts``); the rows
+must then already be in that order (``careerlab.workbook.timeline``), which also catches
+time written in a way CareerLab cannot order.
+
 Datasheets are written by hand, also for generated files: one format for the three ways,
 and the labels and units are written for students, which a generator's docstring (written
 for authors) is not. The check ties a datasheet to its generator instead.
@@ -33,6 +38,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from careerlab import ProblemsError
 from careerlab.rubrics.format import _Checker
+from careerlab.workbook import timeline
 from careerlab.workbook.datasheet import DATASHEET_SUFFIX, MAX_DATASHEET_BYTES, datasheet_path
 
 DATA_SUFFIX = ".csv"
@@ -58,6 +64,7 @@ class Column:
     label: str
     unit: str | None
     line: int  # in the datasheet, for messages
+    time: bool = False  # the column that says when each row happened (at most one)
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,10 @@ class Datasheet:
     seed: int | None = None
     source: str | None = None
     retrieved: date | None = None
+
+    @property
+    def time(self) -> Column | None:
+        return next((column for column in self.columns if column.time), None)
 
 
 def _line(node: Node) -> int:
@@ -110,10 +121,23 @@ def _columns(check: _Checker, node: Node | None) -> tuple[Column, ...]:
         if not isinstance(value_node, MappingNode):
             check.fail(value_node, f"{where} needs {{label: ..., unit: ...}} (unit if it has one).")
             continue
-        fields = check.mapping(value_node, where, {"label"}, {"unit"})
+        fields = check.mapping(value_node, where, {"label"}, {"unit", "time"})
         label = check.text(fields["label"], f"{where}: label") if "label" in fields else ""
         unit = check.text(fields["unit"], f"{where}: unit") if "unit" in fields else None
-        columns.append(Column(name, label, unit or None, _line(key_node)))
+        time = _scalar(fields["time"], BOOL_TAG) if "time" in fields else False
+        if not isinstance(time, bool):
+            check.fail(
+                fields["time"],
+                f"{where}: time must be true (the column says when each row happened) or left out.",
+            )
+        columns.append(Column(name, label, unit or None, _line(key_node), time is True))
+    marked = [column for column in columns if column.time]
+    if len(marked) > 1:
+        check.fail(
+            node,
+            f"columns {', '.join(repr(c.name) for c in marked)} all say time: true; "
+            "a table has one time column, so keep time: true on one of them.",
+        )
     return tuple(columns)
 
 
@@ -284,7 +308,27 @@ def check_datasheet(folder: Path, data: Path) -> list[str]:
         problems.append(f"{data}: {error}.")
     if sheet.made == "generator":
         problems += _check_generator(sheet, folder, data)
+    if not problems and sheet.time is not None:
+        problems += _check_time_order(sheet.time, data)
     return problems
+
+
+def _check_time_order(column: Column, data: Path) -> list[str]:
+    """A time column's rows are in time order, as a chart of them will be drawn."""
+    try:
+        with data.open(encoding="utf-8-sig", newline="") as handle:
+            values = [row.get(column.name) for row in csv.DictReader(handle)]
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        return [f"{data}: not readable ({error})."]
+    late = timeline.first_out_of_order(values)
+    if late is None:
+        return []
+    return [
+        f"{data}:{late + 2}: {values[late]!r} comes before {values[late - 1]!r} in time, but "
+        f"after it in the file; put the rows in time order (the {column.name!r} column says "
+        "time: true). Write dates year first (2026-03-14), months by name (Jan 2024), or "
+        "labels that start with their number (1: day 2)."
+    ]
 
 
 def check_datasheets(folder: Path) -> list[str]:

@@ -105,6 +105,19 @@ def create(root: Path, project_id: str, cluster: str, grade_band: str) -> Path:
         raise NewProjectError("\n".join(problems))
     folder = root / course.SOURCE_DIRECTORY / project_id
     writing = "WHST.6-8.1" if grade_band == "6-8" else "WHST.9-10.1"
+    # Each standard names the task that meets it (careerlab check holds the author to it).
+    standards = [
+        {
+            "code": "CCSS.MATH.PRACTICE.MP4",
+            "tasks": ["best-option"],
+            "why": "Cost per person models which option gives the most for the money.",
+        },
+        {
+            "code": f"CCSS.ELA-LITERACY.{writing}",
+            "tasks": ["recommendation"],
+            "why": "The memo or slide argues for one option with numbers as evidence.",
+        },
+    ]
     metadata = {
         "id": project_id,
         "title": _title(project_id),
@@ -115,7 +128,7 @@ def create(root: Path, project_id: str, cluster: str, grade_band: str) -> Path:
         "hours": 2,
         "subjects": ["math", "english language arts"],
         "lead_subject": "math",
-        "standards": ["CCSS.MATH.PRACTICE.MP4", f"CCSS.ELA-LITERACY.{writing}"],
+        "standards": standards,
         "skills": ["nace:critical-thinking", "nace:communication"],
         "occupations": [_occupation(cluster)],
         "rubric": project_id,
@@ -151,9 +164,8 @@ def _commented_metadata(metadata: dict) -> str:
     return (
         "# The project's card in the catalog. Every field is explained in docs/authoring.md;\n"
         "# the lists of clusters, sub-clusters and skills are in docs/reference.md.\n"
-        "# List only the standards a task really meets (replace the two below).\n"
-        + yaml_text(metadata)
-        + "\n"
+        "# List only the standards a task really meets, each with those tasks and why\n"
+        "# (replace the two below when you replace the tasks).\n" + yaml_text(metadata) + "\n"
     )
 
 
@@ -277,6 +289,20 @@ def _workbook(project_id: str) -> WorkbookText:
             },
         ),
         Text(
+            "## Is this job for you?\n\nThink about the work you did. There are no wrong answers.",
+            "career-fit-intro",
+        ),
+        TaskBlock(
+            "career_fit",
+            {
+                "id": "career-fit",
+                "title": "Is this job for you?",
+                "prompt": "Answer each question in a sentence or two.",
+                "answer": 3,
+                "points": 1,
+            },
+        ),
+        Text(
             "## Check your work\n\nRun the cell below to see which tasks you have answered.",
             "check-intro",
         ),
@@ -326,6 +352,11 @@ def _solutions(project_id: str, criteria: list[str]) -> str:
                 },
             },
             "self-check": dict.fromkeys(criteria, "proficient"),
+            "career-fit": {
+                "liked": "I liked working out which option gives the most for the money.",
+                "learn": "I would need to learn how to get real quotes and plan a budget.",
+                "would_try": "maybe",
+            },
         }
     }
     return (

@@ -37,7 +37,7 @@ MAX_FILE_BYTES = MAX_DATA_BYTES  # what `careerlab check` allows a data file
 MAX_TOTAL_BYTES = 4 * MAX_DATA_BYTES
 PROJECT_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
-PROJECT_FILES = (course.TEXT_FILE, course.METADATA_FILE, course.SOLUTIONS_FILE)
+PROJECT_FILES = (course.TEXT_FILE, course.METADATA_FILE, course.SOLUTIONS_FILE, course.GUIDE_FILE)
 DATA_SUFFIXES = (".csv", ".datasheet.yml")
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from careerlab import ProblemsError, course, project
-from careerlab.rubrics.format import SKILLS
+from careerlab.rubrics.format import ID_PATTERN, SKILLS
 
 # The 14 clusters of the Modernized Career Clusters Framework (Advance CTE, 2024)
 # and their sub-clusters, spelled as in shared/docs/domain.md.
@@ -69,10 +69,33 @@ STANDARD_CODE = re.compile(
     r"^(CCSS\.MATH\.CONTENT\.[A-Z0-9.-]+|CCSS\.MATH\.PRACTICE\.MP[1-8]"
     r"|CCSS\.ELA-LITERACY\.[A-Z0-9.-]+|(MS|HS)-(PS|LS|ESS|ETS)\d-\d+|[1-3][AB]?-[A-Z]{2,3}-\d{2})$"
 )
+STANDARD_FIELDS = ("code", "tasks", "why")
+TASK_NAME = re.compile(ID_PATTERN)  # task ids and rubric criterion ids are spelled alike
+# A project meets a handful of standards; hundreds is a mistake, and would swamp the card.
+MAX_STANDARDS, MAX_STANDARD_TASKS, MAX_WHY = 40, 40, 300
 SOC_CODE = re.compile(r"^\d{2}-\d{4}\.\d{2}$")
 FIELDS = ("id", "title", "cluster", "sub_cluster", "grade_band", "stage", "hours", "subjects",
-          "lead_subject", "standards", "skills", "occupations", "rubric", "grasp")  # fmt: skip
+          "lead_subject", "standards", "skills", "occupations", "rubric", "grasp",
+          "people")  # fmt: skip
+OPTIONAL_FIELDS = ("rubric", "people")
 GRASP = ("goal", "role", "audience", "situation", "product")
+# A person of the story as a reader sees the name: words of letters joined by a space,
+# hyphen or apostrophe, an honorific's period allowed ("Dr. Lena Park", "Min-jun Kim").
+# No digits, markup or pattern characters: ``careerlab check`` searches every project's
+# files for these names.
+PERSON_NAME = re.compile(r"[^\W\d_]+\.?(?:[ '’-][^\W\d_]+\.?){0,5}")
+MAX_PEOPLE, MAX_PERSON_NAME = 40, 60
+
+
+@dataclass(frozen=True)
+class Standard:
+    """A standard the project claims, with the parts of the work that meet it."""
+
+    code: str
+    # Task ids in workbook.md, or criterion ids of the project's rubric (a writing
+    # standard met by the product); ``careerlab check`` makes sure each one exists.
+    tasks: tuple[str, ...]
+    why: str  # how those tasks meet it, in a sentence
 
 
 @dataclass(frozen=True)
@@ -86,16 +109,22 @@ class Project:
     hours: float
     subjects: tuple[str, ...]
     lead_subject: str
-    standards: tuple[str, ...]
+    standards: tuple[Standard, ...]
     skills: tuple[str, ...]
     occupations: tuple[dict[str, str], ...]
     rubric: str | None
     grasp: dict[str, str]
+    people: tuple[str, ...] = ()  # the people the story names (``careerlab check``)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(standard.code for standard in self.standards)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        for key in ("subjects", "standards", "skills", "occupations"):
+        for key in ("subjects", "standards", "skills", "occupations", "people"):
             data[key] = list(data[key])
+        data["standards"] = [{**s, "tasks": list(s["tasks"])} for s in data["standards"]]
         return data
 
 
@@ -107,13 +136,105 @@ def _texts(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
 
 
+def _short(value: Any) -> str:
+    """A value quoted in a message, cut short: the file may hold anything."""
+    text = value if isinstance(value, str) else repr(value)
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def _standard_problems(standards: Any) -> list[str]:
+    """The shape of ``standards:``: each code once, with the tasks that meet it and why.
+    Whether those tasks exist is ``careerlab check``'s (it reads workbook.md and the rubric)."""
+    shape = "{code: CODE, tasks: [task-id], why: how the task meets it}"
+    if not isinstance(standards, list) or not standards:
+        return [f"must list the standards the tasks meet, each as {shape}."]
+    if len(standards) > MAX_STANDARDS:
+        return [
+            f"{len(standards)} standards listed; at most {MAX_STANDARDS}. "
+            "Keep only those a task really meets."
+        ]
+    problems: list[str] = []
+    seen: set[str] = set()
+    for number, entry in enumerate(standards, start=1):
+        if not isinstance(entry, dict):
+            problems.append(
+                f"entry {number} ({_short(entry)}) must name the tasks that meet it: {shape}."
+            )
+            continue
+        code = entry.get("code")
+        if not isinstance(code, str) or len(code) > 60 or not STANDARD_CODE.match(code):
+            problems.append(f"entry {number}: {_short(code)} is not a CCSS, NGSS or CSTA code.")
+            code = f"entry {number}"
+        elif code in seen:
+            problems.append(f"{code} is listed twice; list it once, with all its tasks.")
+        seen.add(code)
+        unknown = [key for key in entry if key not in STANDARD_FIELDS]
+        if unknown:
+            problems.append(
+                f"{code}: unknown field {_short(unknown[0])} (a standard has "
+                f"{', '.join(STANDARD_FIELDS)})."
+            )
+        tasks = entry.get("tasks")
+        if tasks is None or tasks == []:
+            problems.append(
+                f"{code} names no task. Add `tasks: [task-id]` with the task(s) in workbook.md "
+                "(or rubric criteria) that meet it, or remove the standard."
+            )
+        elif not isinstance(tasks, list) or not all(
+            isinstance(t, str) and TASK_NAME.fullmatch(t) for t in tasks
+        ):
+            problems.append(
+                f"{code}: tasks must be a list of task ids (or rubric criterion ids), "
+                "such as [best-value]."
+            )
+        elif len(tasks) > MAX_STANDARD_TASKS:
+            problems.append(f"{code}: {len(tasks)} tasks; name at most {MAX_STANDARD_TASKS}.")
+        why = entry.get("why")
+        if not isinstance(why, str) or not why.strip():
+            problems.append(f"{code}: `why` must say in a sentence how the tasks meet it.")
+        elif len(why) > MAX_WHY:
+            problems.append(f"{code}: `why` is {len(why)} characters; keep it under {MAX_WHY}.")
+    return problems
+
+
+def person_name(name: Any) -> str | None:
+    """A declared person's name, trimmed, or None when it is not a plain name."""
+    text = name.strip() if isinstance(name, str) else ""
+    return text if len(text) <= MAX_PERSON_NAME and PERSON_NAME.fullmatch(text) else None
+
+
+def _people_problems(people: Any) -> list[str]:
+    """The shape of ``people:``: the names the story uses, each once, each a plain name."""
+    if not isinstance(people, list):
+        return ["must be a list of the names the story uses, such as [Maya Torres]."]
+    if len(people) > MAX_PEOPLE:
+        return [f"{len(people)} names; at most {MAX_PEOPLE}."]
+    problems: list[str] = []
+    seen: set[str] = set()
+    for number, name in enumerate(people, start=1):
+        text = person_name(name)
+        if text is None:
+            problems.append(
+                f"entry {number} ({_short(name)}) is not a person's name: letters, with "
+                f"spaces, hyphens or apostrophes between words, up to {MAX_PERSON_NAME} "
+                "characters, such as 'Maya Torres' or 'Dr. Lena Park'."
+            )
+        elif text in seen:
+            problems.append(f"{_short(text)} is listed twice.")
+        else:
+            seen.add(text)
+    return problems
+
+
 def validate(data: Any, folder: Path, rubric_ids: set[str] | None = None) -> list[str]:
     """Every problem with one project's metadata, each naming the file."""
     where = folder / course.METADATA_FILE
     if not isinstance(data, dict):
         return [f"{where}: must be a mapping of fields to values."]
     problems = [
-        f"{where}: missing '{key}'." for key in FIELDS if key not in data and key != "rubric"
+        f"{where}: missing '{key}'."
+        for key in FIELDS
+        if key not in data and key not in OPTIONAL_FIELDS
     ]
     problems += [f"{where}: unknown field '{key}'." for key in data if key not in FIELDS]
 
@@ -143,13 +264,8 @@ def validate(data: Any, folder: Path, rubric_ids: set[str] | None = None) -> lis
         bad("subjects", f"must be a list from: {', '.join(SUBJECTS)}.")
     elif data.get("lead_subject") not in subjects:
         bad("lead_subject", "must be one of the project's subjects.")
-    standards = data.get("standards")
-    if not _texts(standards):
-        bad("standards", "must be a list of standard codes.")
-    else:
-        for code in standards:
-            if not STANDARD_CODE.match(code):
-                bad("standards", f"'{code}' is not a CCSS, NGSS or CSTA code.")
+    if "standards" in data:
+        problems += [f"{where}: standards: {p}" for p in _standard_problems(data["standards"])]
     skills = data.get("skills")
     if not _texts(skills) or any(s not in SKILLS for s in skills):
         bad("skills", f"must be a list from: {', '.join(SKILLS)}.")
@@ -171,6 +287,9 @@ def validate(data: Any, folder: Path, rubric_ids: set[str] | None = None) -> lis
         not isinstance(grasp.get(k), str) or not grasp[k].strip() for k in GRASP
     ):
         bad("grasp", f"must give text for each of {', '.join(GRASP)}.")
+    if "people" in data:
+        for problem in _people_problems(data["people"]):
+            bad("people", problem)
     return problems
 
 
@@ -192,11 +311,14 @@ def load_project(folder: Path, rubric_ids: set[str] | None = None) -> Project:
         hours=float(data["hours"]),
         subjects=tuple(data["subjects"]),
         lead_subject=data["lead_subject"],
-        standards=tuple(data["standards"]),
+        standards=tuple(
+            Standard(s["code"], tuple(s["tasks"]), s["why"].strip()) for s in data["standards"]
+        ),
         skills=tuple(data["skills"]),
         occupations=tuple(dict(o) for o in data["occupations"]),
         rubric=data.get("rubric"),
         grasp=dict(data["grasp"]),
+        people=tuple(name.strip() for name in data.get("people") or ()),
     )
 
 
@@ -228,7 +350,7 @@ def matches(project: Project, **filters: str | None) -> bool:
         and has(project.sub_cluster, filters.get("sub_cluster"))
         and has(project.grade_band, filters.get("grade_band"))
         and has(project.subjects, filters.get("subject"))
-        and has(project.standards, filters.get("standard"))
+        and has(project.codes, filters.get("standard"))
         and has(project.skills, filters.get("skill"))
         and has(project.stage, filters.get("stage"))
     )

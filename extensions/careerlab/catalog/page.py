@@ -47,9 +47,15 @@ def card_html(project: Project) -> str:
         ("Subjects", ", ".join(project.subjects) + f" (led by {project.lead_subject})"),
         ("Careers", occupations),
         ("Skills", ", ".join(SKILLS.get(s, s) for s in project.skills)),
-        ("Standards", ", ".join(project.standards)),
     ]
     rows = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts)
+    # Each standard with the tasks that meet it, so a teacher can see the claim is earned.
+    standards = "".join(
+        f"<li><strong>{escape(s.code)}</strong>: {escape(s.why)} "
+        f"(tasks: {escape(', '.join(s.tasks))})</li>"
+        for s in project.standards
+    )
+    rows += f'<dt>Standards</dt><dd><ul class="careerlab-standards">{standards}</ul></dd>'
     return (
         f'<article class="careerlab-card" aria-labelledby="card-{escape(project.id)}">'
         f'<h2 id="card-{escape(project.id)}">{escape(project.title)}</h2>'
@@ -76,6 +82,36 @@ def release_to_class(root: Path, project_id: str) -> str:
     if released.returncode != 0:
         return f"nbgrader could not release {project_id}: {released.stderr.strip()[-500:]}"
     return f"Released {project_id} to the class. Students can open it now."
+
+
+def server_base(script_name: str) -> str:
+    """The Jupyter server's base URL, from Voila's SCRIPT_NAME: Voila sets it to the page's
+    own path (``<base>voila/render/<notebook>``), so links from the page cut it there."""
+    base, voila, _ = script_name.partition("/voila/")
+    return (base if voila else script_name).rstrip("/") + "/"
+
+
+def guide_link(root: Path, project_id: str, base_url: str) -> str:
+    """Write the project's teacher guide (HTML) to the course's guides/ folder, now, from
+    the workbook's files; an HTML link to it on this server, or what went wrong.
+
+    Only a teacher's catalog calls it: the guide holds the answer key. guides/ is in the
+    course root, which a student's server never serves (docs/quickstart-teacher.md)."""
+    from careerlab.guide.page import guide_html
+
+    folder = root / course.SOURCE_DIRECTORY / project_id
+    try:
+        document = guide_html(folder)
+    except Exception as error:  # any broken file: say which, keep the page working
+        return f"No teacher guide for {escape(project_id)}: {escape(str(error)[-500:])}"
+    target = root / course.GUIDES_DIRECTORY / f"{project_id}-guide.html"
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(document, encoding="utf-8")
+    link = f"{base_url}files/{course.GUIDES_DIRECTORY}/{project_id}-guide.html"
+    return (
+        f"<a href='{escape(link)}' target='_blank' rel='noopener'>Open the teacher guide</a> "
+        f"(print it, or run <code>careerlab guide {escape(project_id)}</code> for a PDF)."
+    )
 
 
 def open_for_student(root: Path, project_id: str) -> Path:
@@ -112,7 +148,7 @@ def show() -> None:
     root = course.find_root()
     projects = load_catalog(root)
     teacher = is_teacher(root)
-    base_url = os.environ.get("SCRIPT_NAME", "/").rstrip("/") + "/"
+    base_url = server_base(os.environ.get("SCRIPT_NAME", "/"))
     style = {"description_width": "initial"}
 
     def menu(label: str, values) -> widgets.Dropdown:
@@ -147,6 +183,17 @@ def show() -> None:
 
             release.on_click(on_release)
             buttons.append(release)
+            guide = widgets.Button(
+                description="Teacher guide",
+                icon="graduation-cap",
+                tooltip=f"The teacher guide and answer key of {project.title} (teachers only)",
+            )
+
+            def on_guide(_: object) -> None:
+                message.value = f"<p role='status'>{guide_link(root, project.id, base_url)}</p>"
+
+            guide.on_click(on_guide)
+            buttons.append(guide)
         open_button = widgets.Button(
             description="Open", icon="book-open", tooltip=f"Open {project.title}"
         )

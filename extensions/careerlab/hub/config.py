@@ -211,12 +211,14 @@ def configure(
     lti: Path | None = None,
     tls: tuple[Path, Path] | None = None,
     oauth: Path | None = None,
+    warm_kernels: bool = False,
 ) -> None:
     """Set JupyterHub's configuration ``c`` for ``classroom`` on this machine.
 
     ``lti``: the LMS's LTI 1.3 settings file (careerlab.hub.lti); ``oauth``: the OAuth
     provider's settings file (careerlab.hub.oauth); with neither, the try-out sign-in;
-    ``tls``: the certificate and key files the hub is served with on HTTPS.
+    ``tls``: the certificate and key files the hub is served with on HTTPS;
+    ``warm_kernels``: people's kernels are forked from a warm process (careerlab.hub.warm_kernels).
     """
     from careerlab.hub.spawner import CareerLabSpawner
 
@@ -302,6 +304,12 @@ def configure(
                 ],
             }
         )
+    if warm_kernels and not layout.single_account:
+        # Students' servers find the kernelspec that asks the warm process for kernels.
+        from careerlab.hub import warm_kernels as warm
+
+        c.Spawner.environment["JUPYTER_PATH"] = str(warm.data_dir(layout.root))
+        services.append(warm.hub_service(layout, c.Spawner.environment["PATH"]))
     services.append({"name": ROSTER_SERVICE, "api_token": roster_token(layout)})
     c.JupyterHub.services = services
     c.JupyterHub.load_roles = [

@@ -4,7 +4,8 @@ Owns the ``Workbook`` object a notebook talks to (``book``), the answers file
 (``answers``), the task kinds (``tasks``, one module each, found by its
 registry), the professional products (``products``), charts drawn from stored
 choices (``charts``), career profiles with BLS wages (``careers`` and its
-``data/``), the column labels of a data file's datasheet (``datasheet``) and the
+``data/``), the column labels and time column of a data file's datasheet
+(``datasheet``), how time values are put in order (``timeline``) and the
 JupyterLab keys override (``keyboard`` and ``lab-settings/``).
 
 It runs inside a student's kernel (and in the grader's fork of it), so it may

@@ -16,11 +16,19 @@ import pandas as pd
 # bookkeeping, which is a good part of what a small chart costs.
 from matplotlib.figure import Figure
 
+from careerlab.workbook import timeline
+
 KINDS = {
     "bar": "Vertical bars",
     "barh": "Horizontal bars",
-    "line": "Line, in the table's order (for time)",
+    "line": "Line over time, in time order",
 }
+# Bars are sorted by value, which suits categories (sites, addresses) and hides a trend
+# over time; a line keeps time in order. So a chart over time offers only LINE, and a
+# chart of categories only BARS (a line between categories suggests a trend that is not
+# there).
+BARS = ("bar", "barh")
+LINE = "line"
 
 
 def label(column: str) -> str:
@@ -50,20 +58,29 @@ def draw_png(data: pd.DataFrame, category: str, measure: str, kind: str, title: 
     return _DRAWN[key]
 
 
+def rows(data: pd.DataFrame, category: str, measure: str, kind: str) -> pd.DataFrame:
+    """The rows in the order the chart draws them: a line in time order (never by value),
+    bars by value (largest first; barh draws its first row at the bottom)."""
+    frame = data[[category, measure]]
+    if kind == LINE:
+        return frame.iloc[timeline.order(frame[category].tolist())]
+    return frame.sort_values(measure, ascending=kind == "barh", kind="stable")
+
+
 def _draw_png(frame: pd.DataFrame, category: str, measure: str, kind: str, title: str) -> bytes:
     figure = Figure(figsize=(6.4, 3.6), dpi=100)
     axes = figure.subplots()
-    if kind == "line":
-        # Time runs in the table's order, so a line is never sorted.
+    frame = rows(frame, category, measure, kind)
+    if kind == LINE:
+        # The time labels go on the x axis, in the order of the rows (not sorted as text).
         axes.plot(frame[category].astype(str), frame[measure], marker="o", color="#3b6ea8")
+        axes.set_xlabel(label(category))
         axes.set_ylabel(label(measure))
         axes.tick_params(axis="x", labelrotation=45)
     elif kind == "barh":
-        frame = frame.sort_values(measure, ascending=True)
         axes.barh(frame[category].astype(str), frame[measure], color="#3b6ea8")
         axes.set_xlabel(label(measure))
     else:
-        frame = frame.sort_values(measure, ascending=False)
         axes.bar(frame[category].astype(str), frame[measure], color="#3b6ea8")
         axes.set_ylabel(label(measure))
         axes.tick_params(axis="x", labelrotation=20)

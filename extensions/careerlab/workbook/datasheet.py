@@ -1,6 +1,7 @@
 """A data file's datasheet as the student's side reads it: the human label and unit of
 each column, so a table can show "Weekday foot traffic (people a day)" instead of
-``weekday_foot_traffic``.
+``weekday_foot_traffic``, and which column is time (``time: true``), so a chart of the
+table is a line in time order (``careerlab.workbook.timeline``).
 
 A datasheet is ``<stem>.datasheet.yml`` beside ``<stem>.csv`` in a workbook folder
 (docs/authoring.md, "Data files and their datasheets"); ``careerlab check`` validates it
@@ -33,12 +34,8 @@ def column_label(label: str, unit: str | None = None) -> str:
     return f"{label} ({unit})" if unit else label
 
 
-def column_labels(folder: Path | str, csv_name: str) -> dict[str, str]:
-    """Each column of ``folder/csv_name`` -> its label with unit, from the datasheet.
-
-    Columns without a usable label are left out (show the raw name); no datasheet, or one
-    that cannot be read, gives {}.
-    """
+def _columns(folder: Path | str, csv_name: str) -> dict[object, object]:
+    """The datasheet's ``columns`` mapping as YAML gives it, or {} if there is none."""
     path = datasheet_path(Path(folder) / csv_name)
     try:
         if path.stat().st_size > MAX_DATASHEET_BYTES:
@@ -47,10 +44,17 @@ def column_labels(folder: Path | str, csv_name: str) -> dict[str, str]:
     except (OSError, ValueError, yaml.YAMLError, RecursionError):  # ValueError: bad UTF-8
         return {}
     columns = data.get("columns") if isinstance(data, dict) else None
-    if not isinstance(columns, dict):
-        return {}
+    return columns if isinstance(columns, dict) else {}
+
+
+def column_labels(folder: Path | str, csv_name: str) -> dict[str, str]:
+    """Each column of ``folder/csv_name`` -> its label with unit, from the datasheet.
+
+    Columns without a usable label are left out (show the raw name); no datasheet, or one
+    that cannot be read, gives {}.
+    """
     labels: dict[str, str] = {}
-    for name, column in columns.items():
+    for name, column in _columns(folder, csv_name).items():
         if not isinstance(name, str) or not isinstance(column, dict):
             continue
         label, unit = column.get("label"), column.get("unit")
@@ -58,3 +62,17 @@ def column_labels(folder: Path | str, csv_name: str) -> dict[str, str]:
             unit = unit.strip() if isinstance(unit, str) and unit.strip() else None
             labels[name] = column_label(label.strip(), unit)
     return labels
+
+
+def time_column(folder: Path | str, csv_name: str) -> str | None:
+    """The column of ``folder/csv_name`` its datasheet marks ``time: true``, or None.
+
+    Only ``true`` itself counts (not "yes" as text), and a datasheet that marks two columns
+    marks none: ``careerlab check`` reports both mistakes (``careerlab.author.datasheets``).
+    """
+    marked = [
+        name
+        for name, column in _columns(folder, csv_name).items()
+        if isinstance(name, str) and isinstance(column, dict) and column.get("time") is True
+    ]
+    return marked[0] if len(marked) == 1 else None

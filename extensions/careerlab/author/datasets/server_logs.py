@@ -40,7 +40,8 @@ How each part of the day is made:
   are drawn from ranges typical of a small store (a product page 20 to 60 KB,
   a 401 answer about 2 KB). One customer fails five times, resets the password
   and gets in; one checkout fails once with a 500 and works on the retry.
-- **Staff**: four staff members sign in each morning from the office address
+- **Staff**: the store has 40 staff members; only four of them have an account
+  on the website's staff pages. They sign in each morning from the office address
   (198.51.100.20) and use the admin pages during the day. The shipping lead
   downloads the day's small order export, as on any workday.
 - **A scanner**: one address asks for eight pages the store does not have
@@ -98,14 +99,15 @@ PRODUCTS = (
 )  # fmt: skip
 FIRST_NAMES = (
     "ana", "ben", "carla", "dev", "elena", "femi", "grace", "hugo", "isla", "jamal", "kira",
-    "leo", "maya", "nate", "olga", "priya", "quinn", "rafael", "sara", "theo", "uma", "victor",
+    "leo", "mira", "nate", "olga", "priya", "quinn", "rafael", "sara", "theo", "uma", "victor",
     "wen", "yusuf", "zoe",
 )  # fmt: skip
 LAST_NAMES = (
     "adams", "brown", "chen", "diaz", "evans", "fischer", "garcia", "hall", "ito", "jones",
     "khan", "lopez", "moore", "nguyen", "owens", "perez", "reed", "smith", "tran", "walker",
 )  # fmt: skip
-STAFF = ("aortiz", "jpatel", "mkim", "sbrooks")
+SHIPPING_LEAD = "kmensah"  # downloads the day's order list every morning
+STAFF = (SHIPPING_LEAD, "jpatel", "mkim", "sbrooks")
 # Usernames that are common in leaked lists of passwords.
 COMMON_NAMES = ("admin", "info", "sales", "support", "test", "user", "office", "shop")
 SCANNED_PATHS = (
@@ -232,7 +234,7 @@ def _staff(day: _Day) -> None:
             page = rng.choice(pages)
             at = DAY.replace(hour=hour, minute=rng.randint(0, 59), second=rng.randint(0, 59))
             day.add(at, OFFICE_IP, user, page, 200, page)
-        if user == "aortiz":  # the shipping lead's daily order list
+        if user == SHIPPING_LEAD:
             path = "/admin/export/orders-today.csv"
             day.add(when + timedelta(minutes=3), OFFICE_IP, user, path, 200, path)
 
@@ -254,7 +256,8 @@ def _attack(day: _Day) -> None:
     for number, ip in enumerate(tries):
         if number:
             when += timedelta(seconds=rng.randint(14, 24))
-        user = "aortiz" if number == 57 else rng.choice(leaked)  # a real staff name, wrong password
+        # One try is a real staff name, with the wrong password.
+        user = SHIPPING_LEAD if number == 57 else rng.choice(leaked)
         day.add(when, ip, user, "/login", 401, "/login failed")
     ip = next(iter(ATTACKERS))
     when += timedelta(seconds=rng.randint(14, 24))

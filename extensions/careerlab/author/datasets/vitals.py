@@ -26,6 +26,12 @@ hours), as on a unit that checks vital signs every 4 hours. Columns:
   automatic cuff (usual systolic 90 to 120). ``spo2``: percent oxygen
   saturation from a finger pulse oximeter, on room air (usual 95 to 100).
   ``pain_score``: the patient's own 0 to 10 rating; her goal is 4 or less.
+- ``on_oxygen``: 1 when she breathes supplemental oxygen at the check, 0 on room
+  air (always 0 here). ``consciousness``: ACVPU, the level of consciousness
+  NEWS2 scores (A: alert; C: new confusion; V, P, U: responds only to voice,
+  only to pain, or not at all). Always A here: the notes say she wakes easily
+  and, at 08:00 on day 4, "knows where she is". With these two columns every
+  NEWS2 parameter is in the log, so the score is computed, not assumed.
 - ``note``: what the nurse saw or heard, in plain words.
 
 How each number is made. Every check has a hand-written story value for each
@@ -39,11 +45,18 @@ for it at home) and falls about 35 mmHg; oxygen saturation that slips from 97%
 to 93%; and wound pain that rises again after it had settled. The seed then
 adds a small wobble the size of real measurement error (0.1 degree, 2 beats a
 minute, 2 breaths, 2 to 4 mmHg, 1% SpO2). A wobble is kept only when it does not
-move a reading across a range limit (for example, from 37.9 to 38.0), so the
-clinical story, and every answer key in the vitals-care-plan workbook, is the
-same for every seed. ``_check_story`` confirms this for each table it makes:
-the fever starts on the night of day 3, the shift averages of temperature
-climb every shift, and the latest check is the highest.
+move a reading across a range limit (for example, from 37.9 to 38.0) or a NEWS2
+band (``careerlab.author.datasets.news2``), so the clinical story, its NEWS2
+score at every check, and every answer key in the vitals-care-plan workbook, are
+the same for every seed. ``_check_story`` confirms this for each table it makes:
+the fever starts on the night of day 3, the shift averages of temperature climb
+every shift, the latest check is the highest, and NEWS2 (Royal College of
+Physicians, 2017) stays low (0 to 4, never a 3 in one parameter) through check
+9, reaches the urgent-response threshold (5 or more) first at check 10, on the
+night of day 3, and the emergency threshold (7 or more) first at check 12, at
+04:00 on day 4. The notes record that the registered nurse was told at check 10
+("RN aware") but no one called the surgical team until 08:00: the workbook asks
+the student when the team should have been called, and by whom.
 
 The ranges are the usual adult resting ranges taught in nursing and nursing
 assistant courses; texts differ by a little at the edges (some use 36.5 to 37.5
@@ -51,7 +64,8 @@ degrees). The fever line (38.0 C, 100.4 F) and the pattern of fever with a fast
 heart rate and fast breathing follow widely used sepsis screening ideas (SIRS
 and qSOFA). Real nurses would read these numbers from the electronic health
 record's flowsheet, and follow their own hospital's reporting rules and
-early warning score (for example NEWS2), not this table.
+early warning score. The workbook's hospital uses NEWS2, scored on SpO2 Scale 1
+(she has no hypercapnic respiratory failure, the one case for Scale 2).
 """
 
 from __future__ import annotations
@@ -60,6 +74,8 @@ import random
 from dataclasses import dataclass
 
 import pandas as pd
+
+from careerlab.author.datasets import news2
 
 SEED = 2026
 FIRST_HOUR = 48  # the first check, 48 hours after surgery
@@ -77,8 +93,11 @@ COLUMNS = [
     "diastolic_bp",
     "spo2",
     "pain_score",
+    "on_oxygen",
+    "consciousness",
     "note",
 ]
+VITALS = COLUMNS[5:12]  # temperature_c ... pain_score: the readings that wobble
 
 
 @dataclass(frozen=True)
@@ -135,8 +154,9 @@ STORY = (
     ),
 )
 
-# Range limits a wobble may not cross: the usual range's edges and the fever line.
-LIMITS = {
+# Range limits a wobble may not cross: the usual range's edges, the fever line, and
+# the edges of NEWS2's bands (so each check's score is the story's, for every seed).
+USUAL = {
     "temperature_c": (36.1, 37.25, 38.0),
     "heart_rate": (60, 100.5),
     "respiratory_rate": (12, 20.5),
@@ -144,6 +164,10 @@ LIMITS = {
     "diastolic_bp": (60, 80.5),
     "spo2": (94.5,),
     "pain_score": (4.5,),
+}
+LIMITS = {
+    column: tuple(sorted({*limits, *(news2.edges(column) if column in news2.BANDS else ())}))
+    for column, limits in USUAL.items()
 }
 WOBBLE = {
     "temperature_c": (-0.1, 0.0, 0.0, 0.1),
@@ -177,6 +201,12 @@ def _check_story(frame: pd.DataFrame) -> None:
     assert by_shift.is_monotonic_increasing and by_shift.is_unique, "shift averages climb"
     assert frame["temperature_c"].idxmax() == len(frame) - 1, "the latest check is the hottest"
     assert (frame["heart_rate"] > 100).sum() == 4 and (frame["respiratory_rate"] > 20).sum() == 4
+    rows = frame.to_dict("records")
+    risks = [news2.risk(row) for row in rows]
+    scores = [news2.score(row) for row in rows]
+    assert risks[:9] == ["low"] * 9, "NEWS2 stays low through check 9"
+    assert scores.index(next(s for s in scores if s >= 5)) == 9, "urgent first at check 10"
+    assert scores.index(next(s for s in scores if s >= 7)) == 11, "emergency first at check 12"
 
 
 def generate(seed: int = SEED) -> pd.DataFrame:
@@ -186,10 +216,7 @@ def generate(seed: int = SEED) -> pd.DataFrame:
     for index, story in enumerate(STORY):
         hours = FIRST_HOUR + index * HOURS_BETWEEN_CHECKS
         clock = (8 + index * HOURS_BETWEEN_CHECKS) % 24
-        values = [
-            _wobble(rng, column, getattr(story, column))
-            for column in COLUMNS[5:12]  # temperature_c ... pain_score
-        ]
+        values = [_wobble(rng, column, getattr(story, column)) for column in VITALS]
         values = [round(v, 1) if i == 0 else int(v) for i, v in enumerate(values)]
         rows.append(
             [
@@ -199,6 +226,8 @@ def generate(seed: int = SEED) -> pd.DataFrame:
                 hours,
                 index // 3 + 1,
                 *values,
+                0,  # on room air at every check
+                "A",  # alert at every check
                 story.note,
             ]
         )

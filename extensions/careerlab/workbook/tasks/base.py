@@ -194,6 +194,22 @@ class Task(ABC):
     def show_status(self, text: str, *, problem: bool = False) -> None:
         self._status.value = status_html(text, problem=problem)
 
+    def from_code(self, value: Any, no_answer: str) -> Any | None:
+        """What a student's code gave (``wb.record``), parsed; None after saying why not:
+        the stub's None (``no_answer``, unless an answer is already stored) or a value
+        this kind cannot store."""
+        if value is None:
+            if self.value is None:
+                self.show_status(no_answer)
+            return None
+        try:
+            return self.parse(value)
+        except AnswerError as error:
+            self.show_status(
+                f"Not saved: your code's answer cannot be used ({error}).", problem=True
+            )
+            return None
+
     @abstractmethod
     def fill(self, response: Any) -> None:
         """Do what a student does in the browser: set the widgets' values (and

@@ -1,7 +1,13 @@
 """A chart the student designs with menus: which measure, which chart type, and
 a title. Stored as those choices; drawn by trusted code (careerlab.workbook.charts)
 wherever it is shown, so the same chart appears in the workbook, the feedback
-and the showcase."""
+and the showcase. A chart over time (`time`) is a line in time order; any other
+chart is bars.
+
+A chart over time (``time``: the category is the table's time column, named on the task
+or, for a table read from a data file, by its datasheet's ``time: true``, which
+``careerlab build`` passes on) is a line in time order with the times on the x axis, and
+offers no bars: bars sorted by value would scramble time."""
 
 from __future__ import annotations
 
@@ -32,6 +38,42 @@ class ChartKey:
     measures: tuple[str, ...]
 
 
+def chart_kinds(
+    task_id: str, category: str, kinds: tuple[str, ...] | None, time: str | None
+) -> tuple[str, ...]:
+    """The chart types a chart offers: a line over time, bars otherwise. An author's
+    mistake fails at once, naming the task and what to change (``careerlab check`` reports
+    the same before release: ``careerlab.author.time_charts``)."""
+    where = f"Task '{task_id}'"
+    if time is not None and time != category:
+        raise ValueError(
+            f"{where}: a chart over time puts its time column on the x axis; "
+            f"set category to {time!r}."
+        )
+    wanted = (charts.LINE,) if time is not None else charts.BARS
+    if kinds is None:
+        return wanted
+    unknown = [kind for kind in kinds if kind not in charts.KINDS]
+    if unknown:
+        raise ValueError(
+            f"{where}: {unknown[0]!r} is not a chart type ({', '.join(charts.KINDS)})."
+        )
+    wrong = [kind for kind in kinds if kind not in wanted]
+    if wrong and time is not None:
+        raise ValueError(
+            f"{where}: {time!r} is time, so the chart is a line in time order; "
+            f"bars ({', '.join(wrong)}) would sort it by value. Leave kinds out."
+        )
+    if wrong:
+        raise ValueError(
+            f"{where}: a line is for a chart over time; name the time column with time=, "
+            "or offer bars."
+        )
+    if not kinds:
+        raise ValueError(f"{where}: kinds offers no chart type; leave it out.")
+    return tuple(kinds)
+
+
 class ChartTask(Task):
     kind = "chart"
     Key = ChartKey
@@ -45,14 +87,16 @@ class ChartTask(Task):
         data: pd.DataFrame,
         category: str,
         measures: list[str],
-        kinds: tuple[str, ...] = ("bar", "barh"),
+        kinds: tuple[str, ...] | None = None,
+        time: str | None = None,
     ) -> None:
         super().__init__(context, task_id, title, prompt)
-        require_columns(task_id, data, [category, *measures])
+        require_columns(task_id, data, [category, *measures, time])
         self.data = data
         self.category = category
         self.measures = list(measures)
-        self.kinds = tuple(k for k in kinds if k in charts.KINDS)
+        self.time = time
+        self.kinds = chart_kinds(task_id, category, kinds, time)
 
     def parse(self, value: Any) -> dict[str, str]:
         if not isinstance(value, dict):
@@ -127,12 +171,14 @@ class ChartTask(Task):
         )
 
     def alt_text(self, design: dict[str, str]) -> str:
+        # The rows in the order the chart shows them, so a screen reader hears the same
+        # chart a sighted reader sees (a line in time order).
+        drawn = charts.rows(self.data, self.category, design["measure"], design["kind"])
         rows = ", ".join(
-            f"{row[self.category]}: {row[design['measure']]:,.12g}"
-            for _, row in self.data.iterrows()
+            f"{row[self.category]}: {row[design['measure']]:,.12g}" for _, row in drawn.iterrows()
         )
         measure, category = charts.label(design["measure"]), charts.label(self.category)
-        shape = "Line chart" if design["kind"] == "line" else "Bar chart"
+        shape = "Line chart" if design["kind"] == charts.LINE else "Bar chart"
         return f"{shape} of {measure} by {category}. {rows}"
 
     @classmethod

@@ -144,19 +144,12 @@ class DataAnalysisTask(Task):
 
     def record(self, value: Any) -> None:
         """The code path: store a value the student computed with pandas."""
-        if value is None:
-            if self.value is None:
-                self.show_status(
-                    "No answer from your code yet: replace None with your pandas code, "
-                    "or use the menus above."
-                )
-            return
-        try:
-            parsed = self.parse(value)
-        except AnswerError as error:
-            self.show_status(
-                f"Not saved: your code's answer cannot be used ({error}).", problem=True
-            )
+        parsed = self.from_code(
+            value,
+            "No answer from your code yet: replace None with your pandas code, "
+            "or use the menus above.",
+        )
+        if parsed is None:
             return
         if parsed == self.value and self.via == "code":
             # Running the notebook again (autograde, Run All) changes nothing on disk.

@@ -1,13 +1,15 @@
 """A number with a unit, checked within a tolerance.
 
 Students type the number the way people write it ("$1,234.50", "12.5%"); the
-widget says how it read it, so a typo is caught before grading."""
+widget says how it read it, so a typo is caught before grading. A student who
+codes can instead set it from a code path (``wb.record``), as for a data question."""
 
 from __future__ import annotations
 
 import math
 import re
 from dataclasses import dataclass
+from numbers import Real
 from typing import Any
 
 import ipywidgets as widgets
@@ -117,6 +119,30 @@ class NumberTask(Task):
             return
         if self.save(value):
             self.show_status(f"✓ Saved {self.format(value)}. Check this is what you meant.")
+
+    def record(self, value: Any) -> None:
+        """The code path: store a number the student's own code worked out."""
+        if isinstance(value, Real) and not isinstance(value, int | float):
+            value = float(value)  # numpy's numbers, as pandas gives them (np.bool_ is no Real)
+        # None: the released stub, or a student who answered in the box.
+        parsed = self.from_code(
+            value,
+            "No answer from your code yet: replace None with your code, "
+            "or type the number in the box above.",
+        )
+        if parsed is None:
+            return
+        if parsed == self.value:
+            # Running the notebook again (autograde, Run All) changes nothing on disk.
+            self.show_status(f"✓ Your code's answer {self.format(parsed)} is saved.")
+            return
+        if self.save(parsed):
+            box = getattr(self, "input", None)
+            if box is not None:  # show it in the box without saving it a second time
+                box.unobserve(self._changed, names="value")
+                box.value = f"{parsed:.12g}"
+                box.observe(self._changed, names="value")
+            self.show_status(f"✓ Saved {self.format(parsed)} from your code.")
 
     def fill(self, response: str) -> None:
         self.input.value = response
