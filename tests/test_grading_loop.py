@@ -19,7 +19,14 @@ from .conftest import REPO, run_app
 ASSIGNMENT = "first-paycheck"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
 ANSWERS = f"{ASSIGNMENT}.answers.json"
-GRADE_CELLS = ["net-pay-test", "gross-pay-test", "fica-test", "total-test", "plan-test"]
+GRADE_CELLS = [
+    "net-pay-test",
+    "gross-pay-test",
+    "fica-test",
+    "total-test",
+    "plan-test",
+    "career-fit-test",
+]
 CORRECT = load_solutions(REPO / "workbooks" / ASSIGNMENT)[ASSIGNMENT]
 PARTIAL = {
     "net-pay": "take-home",
@@ -37,6 +44,7 @@ EXPECTED = {
         "fica-test": 1,
         "total-test": 1,
         "plan-test": 2,
+        "career-fit-test": 1,
     },
     "bob": dict.fromkeys(GRADE_CELLS, 0),
     "carol": {
@@ -45,6 +53,7 @@ EXPECTED = {
         "fica-test": 1,
         "total-test": 1,
         "plan-test": 0,
+        "career-fit-test": 0,  # carol leaves the reflection for later
     },
     "erin": dict.fromkeys(GRADE_CELLS, 0),
 }

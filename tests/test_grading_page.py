@@ -121,7 +121,7 @@ def test_the_list_shows_every_submission_and_progress(course):
     assert listed["progress"] == {"graded": 0, "total": 3}
     assert {s["status"] for s in listed["submissions"]} == {"not started"}
     alice = listed["submissions"][0]
-    assert alice["autograde_points"] == alice["autograde_max"] == 13
+    assert alice["autograde_points"] == alice["autograde_max"] == 14
     assert listed["rubric_max"] == 40
 
 
@@ -502,7 +502,7 @@ def test_feedback_tells_each_student_what_to_do_next(course):
     assert "not scored yet" in rows["Honest use of data"]
     checked = BeautifulSoup(page, "html.parser").select_one("section.careerlab-checked")
     items = [" ".join(li.get_text(" ").split()) for li in checked.select("li")]
-    assert len(items) == 9
+    assert len(items) == 10  # every autograded task, the career-fit reflection too
     assert (
         "Not yet: Riverside's expected customers (0 of 2 points). Riverside's expected "
         "customers: 650 customers a day is not correct yet." in items

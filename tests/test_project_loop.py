@@ -41,6 +41,7 @@ TESTS = {
     "chart-test": 2,
     "recommend-test": 2,
     "product-test": 1,
+    "career-fit-test": 1,
 }
 CAROL = {
     "research-question": "value",  # right

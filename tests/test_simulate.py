@@ -61,6 +61,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
     ana.parent.mkdir(parents=True)
     (ana.parent / "notes.txt").write_text("ana's work\n")
     vacuous = make_course(base / "vacuous")
+    # A test no task block can say: the notebook is edited by hand, as an author who
+    # writes notebooks without workbook.md does (release would otherwise rebuild it).
+    (vacuous / "workbooks" / PROJECT / "workbook.md").unlink()
     notebook = vacuous / "workbooks" / PROJECT / f"{PROJECT}.ipynb"
     nb = nbformat.read(notebook, as_version=4)
     (cell,) = [

@@ -32,7 +32,10 @@ def offered_products(folder: Path) -> list[str]:
     argument) must be written out literally, which is how every workbook writes it."""
     offered: list[str] = []
     for notebook in course.notebooks(folder):
-        nb = nbformat.read(notebook, as_version=4)
+        try:
+            nb = nbformat.read(notebook, as_version=4)
+        except Exception:  # nbformat raises several types; check_notebook names the file
+            continue
         for cell in nb.cells:
             if cell.cell_type != "code" or f"wb.{ProductTask.method}(" not in cell.source:
                 continue
