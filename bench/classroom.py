@@ -25,7 +25,8 @@ is made from these figures.
 
 Run as root: .venv/bin/python bench/classroom.py [--students 30] [--project coffee-site]
   [--arrive-over SECONDS]  (students arrive evenly over that time; default: all at once)
-  [--cold-kernels]  (kernels started the usual way, not forked from the warm process)
+  [--cold-kernels]  (servers and kernels started the usual way, not forked from the warm
+  processes)
 """
 
 from __future__ import annotations
@@ -343,7 +344,8 @@ def main() -> int:
     parser.add_argument(
         "--cold-kernels",
         action="store_true",
-        help="start kernels the usual way, not forked from the warm process (to compare)",
+        help="start servers and kernels the usual way, not forked from the warm processes "
+        "(to compare)",
     )
     args = parser.parse_args()
     responses = load_solutions(REPO / "workbooks" / args.project).get(args.project, {})
@@ -354,7 +356,7 @@ def main() -> int:
 
     print(f"Starting the classroom hub in {ROOT} ...", flush=True)
     started = time.monotonic()
-    hub = start_hub(REPO, ROOT, layout, ("--no-warm-kernels",) if args.cold_kernels else ())
+    hub = start_hub(REPO, ROOT, layout, ("--no-warm",) if args.cold_kernels else ())
     print(f"hub up in {time.monotonic() - started:.1f} s: {hub.url}", flush=True)
     try:
         teacher = hub.person(TEACHER)

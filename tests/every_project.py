@@ -1,15 +1,18 @@
 """Every project in workbooks/ graded once a session, by stock nbgrader and by
-``careerlab autograde``, for the tests that compare them (test_fast_grading.py) and the
-per-project checks (test_projects.py): grading a class is the suite's dearest step.
+``careerlab autograde``, for the tests that compare them (test_fast_grading.py), the
+per-project checks (test_projects.py) and the teacher guides' answer keys (test_guides.py):
+grading a class is the suite's dearest step.
 
 One class is built for every project (correct, partial, wrong and empty work) and for
 the course ``nbgrader quickstart`` makes. Two stock copies grade half the projects each;
-the careerlab copy also holds the hostile students of test_fast_grading.py.
+the careerlab copy also holds the hostile students of test_fast_grading.py and a student
+per project who enters its teacher guide's answer key.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +22,9 @@ import nbformat
 import pytest
 
 from careerlab import course
+from careerlab.guide.page import guide_html
 from careerlab.testing.classroom import build_kinds, enroll
+from careerlab.testing.simulate import answer
 from careerlab.workbook.answers import answers_filename
 
 from .conftest import course_env, make_course, run_app
@@ -44,6 +49,36 @@ HOSTILE = {
     "00-huge-output": "while True:\n    print('spam ' * 100)\n",
     "00-exit": "import os\nos._exit(3)\n",
 }
+
+
+GUIDE_STUDENT = "from-guide"
+_GUIDE_KEY = re.compile(r'<script[^>]*\bid="answer-key-data"[^>]*>(.*?)</script>', re.S)
+
+
+def enter_guide_keys(fast: Path, assignments: list[str], pool: ThreadPoolExecutor) -> dict:
+    """Per project, the answer key read back from its rendered teacher guide, entered in the
+    released workbook as a student would (in a real kernel) by GUIDE_STUDENT, to be graded in
+    the batch with everyone else. A guide that cannot be read or entered is kept as its
+    error, for test_guides.py to report; no submission is left for it."""
+
+    def one(name: str) -> tuple[str, object]:
+        folder = fast / "submitted" / GUIDE_STUDENT / name
+        try:
+            found = _GUIDE_KEY.search(guide_html(fast / "workbooks" / name))
+            key = json.loads(found.group(1)) if found else {}
+            shutil.copytree(fast / "release" / name, folder)
+            for notebook, entries in key.items():
+                answer(folder / f"{notebook}.ipynb", entries["responses"], code=entries["code"])
+        except Exception as error:  # reported by test_guides.py, not a session error
+            shutil.rmtree(folder, ignore_errors=True)
+            return name, error
+        return name, key
+
+    found = dict(pool.map(one, assignments))
+    return {
+        "keys": {n: k for n, k in found.items() if not isinstance(k, Exception)},
+        "errors": {n: repr(k) for n, k in found.items() if isinstance(k, Exception)},
+    }
 
 
 def snoop_code(course_root: Path, victim: Path, source: Path) -> str:
@@ -171,7 +206,9 @@ def every_project_graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
             for stock, half in zip(stocks, halves, strict=True)
             if half
         ]
-        # The careerlab copy is graded meanwhile: the two cores stay busy.
+        # The guides' keys are entered, then the careerlab copy graded, meanwhile: the two
+        # cores stay busy.
+        guides = enter_guide_keys(fast, assignments, pool)
         result = run_fast(fast, {"JUPYTERHUB_API_TOKEN": SECRET})
         for job in jobs:
             job.result()
@@ -183,6 +220,7 @@ def every_project_graded(tmp_path_factory: pytest.TempPathFactory) -> dict:
             "fast_run": result,
             "report": json.loads((fast / "report.json").read_text()),
             "quickstart": quick.result(),
+            "guides": guides,
         }
 
 

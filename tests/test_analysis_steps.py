@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from careerlab.author.analysis_steps import (
+from careerlab.workbook.analysis_steps import (
     Problem,
     Step,
     StepError,
@@ -184,10 +184,11 @@ REAL = [
                     "round": 0,
                 }
             },
+            {"derive": {"column": "monthly_customers", "formula": "expected_customers * 30"}},
             {
                 "derive": {
                     "column": "rent_per_customer",
-                    "formula": "monthly_rent / (expected_customers * 30)",
+                    "formula": "monthly_rent / monthly_customers",
                     "round": 2,
                 }
             },

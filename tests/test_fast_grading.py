@@ -141,7 +141,9 @@ def test_the_run_reports_failures_and_exits_nonzero(graded):
     assert run.returncode == 1
     counts = graded["report"]["counts"]
     assert counts["failed"] == len(EXPECTED_FAILURES)
-    assert counts["graded"] == len(graded["assignments"]) * len(KINDS) + 3  # garbage, loop, snoop
+    # Every kind of every project; garbage, loop and snoop; a student per guide's answer key.
+    extra = 3 + len(graded["guides"]["keys"])
+    assert counts["graded"] == len(graded["assignments"]) * len(KINDS) + extra
     csv_text = (graded["fast"] / "report.csv").read_text()
     assert csv_text.splitlines()[0].startswith("assignment,student,status,reason")
     assert csv_text.count("\n") == len(graded["report"]["submissions"]) + 1

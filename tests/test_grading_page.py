@@ -122,7 +122,9 @@ def test_the_list_shows_every_submission_and_progress(course):
     assert {s["status"] for s in listed["submissions"]} == {"not started"}
     alice = listed["submissions"][0]
     assert alice["autograde_points"] == alice["autograde_max"] == 14
-    assert listed["rubric_max"] == 40
+    # 4 points a level x weights: market-analysis 2, trade-offs 2, honest-data 1, pitch 1,
+    # then the product's clear-recommendation 1, evidence 2, audience 1, risks-next-steps 1.
+    assert listed["rubric_max"] == 44
 
 
 def test_anonymous_grading_hides_every_name(course):
@@ -538,14 +540,14 @@ def in_a_browser(test):
     return test
 
 
-# The keys pressed for each criterion, in the rubric's order (1 = Beginning ... 4 = Advanced).
-ALICE_KEYS = ["4", "3", "4", "2", "4", "3", "1"]
-BOB_KEYS = ["1", "1", "2", "1", "1", "1", "1"]
+# The keys pressed per criterion, in the rubric's order (0 = Missing, 1 = Beginning, 4 = Advanced).
+ALICE_KEYS = ["4", "3", "4", "4", "2", "4", "3", "1"]
+BOB_KEYS = ["1", "1", "2", "0", "1", "1", "1", "1"]  # 0: Missing (bob gave no pitch)
 ALICE_COMMENT = "Your customer counts are right for every site."
 
 
 def expected(keys: list[str]) -> dict[str, str]:
-    return {c: LEVELS[int(k) - 1] for c, k in zip(CRITERIA, keys, strict=True)}
+    return {c: LEVELS[int(k)] for c, k in zip(CRITERIA, keys, strict=True)}  # LEVELS[0]: Missing
 
 
 AXE_RUN = """async () => (await axe.run(document, {resultTypes: ['violations']})).violations

@@ -120,7 +120,7 @@ def test_a_busy_database_is_retried_and_other_errors_are_not():
 
 
 def hostile_detail() -> dict:
-    level = {"id": "good", "name": HOSTILE, "points": 1.0, "descriptor": HOSTILE}
+    level = {"id": "good", "name": HOSTILE, "points": 1.0, "descriptor": HOSTILE, "key": "1"}
     return {
         "assignment": "demo",
         "title": HOSTILE,
@@ -184,3 +184,21 @@ def test_every_string_on_the_grading_page_is_escaped():
     # Every address is under the prefix, as behind JupyterHub.
     for link in re.findall(r'(?:href|src)="([^"#]+)"', html):
         assert link.startswith("/user/t/careerlab/"), link
+
+
+def test_the_missing_level_is_key_0_and_beginning_stays_1():
+    """A teacher expects 0 for no work; 1-4 keep meaning Beginning-Advanced."""
+    from careerlab.grading_page.data import criterion_view
+    from careerlab.rubrics.format import combined, load_all
+
+    from .conftest import REPO
+
+    rubric = combined(load_all(REPO / "rubrics"), "coffee-site")
+    criterion = rubric.criteria[0]
+    view = criterion_view(rubric, criterion, None)
+    keys = [(level["key"], level["id"], level["points"]) for level in view["levels"]]
+    assert keys[:2] == [("0", "missing", 0), ("1", "beginning", criterion.weight)]
+    assert view["levels"][0]["descriptor"] == rubric.levels[0].descriptor
+    detail = {**hostile_detail(), "criteria": [{**hostile_detail()["criteria"][0], **view}]}
+    html = page.grading_page(detail, {"tasks": [], "code": []}, page.Urls("/", False), "v", "x")
+    assert 'data-key="0"' in html and "<kbd>0</kbd>–<kbd>4</kbd>" in html

@@ -11,6 +11,7 @@ rubric in YAML. It then goes through check, release, a simulated class (collect 
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -101,6 +102,7 @@ title: A cost estimate a customer can trust
 kind: product
 products: [cost-estimate]
 levels:
+  - {id: missing, name: Missing, points: 0, descriptor: "No work for this criterion yet."}
   - {id: beginning, name: Beginning, points: 1}
   - {id: developing, name: Developing, points: 2}
   - {id: proficient, name: Proficient, points: 3}
@@ -138,10 +140,23 @@ def _replace(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
+def _only_product_rubrics(root: Path) -> None:
+    """A course with no project yet but the shared product rubrics (the new project names
+    one). The shipped projects are test_release's to check: here they would only make every
+    `careerlab check` read seven projects instead of one, and fail this test whenever one of
+    them is half-written."""
+    shutil.rmtree(root / course.SOURCE_DIRECTORY)
+    (root / course.SOURCE_DIRECTORY).mkdir()
+    for path in (root / course.RUBRICS_DIRECTORY).glob("*.yml"):
+        if yaml.safe_load(path.read_text(encoding="utf-8")).get("kind") != "product":
+            path.unlink()
+
+
 @pytest.fixture(scope="module")
 def kept(tmp_path_factory: pytest.TempPathFactory) -> dict:
     base = tmp_path_factory.mktemp("new-project")
     root = make_course(base / "course")
+    _only_product_rubrics(root)
     made = run_app(
         root, "careerlab", "new", PROJECT, "--cluster", "Construction", "--grade-band", "9-12"
     )
@@ -183,7 +198,11 @@ def kept(tmp_path_factory: pytest.TempPathFactory) -> dict:
     mine = solutions[PROJECT]
     mine["recommendation"] = ESTIMATE
     mine["lumber-cost"] = {"column": "cost", "statistic": "sum"}  # the code path answers it
-    mine["self-check"] = {"analysis": "proficient", "clear-total": "advanced"}
+    mine["self-check"] = {
+        "analysis": "proficient",
+        "teamwork": "proficient",
+        "clear-total": "advanced",
+    }
     solutions_path.write_text(yaml.safe_dump(solutions, sort_keys=False), encoding="utf-8")
 
     stale = run_app(root, "careerlab", "check", check=False)

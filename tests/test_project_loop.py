@@ -46,7 +46,7 @@ TESTS = {
 CAROL = {
     "research-question": "value",  # right
     "riverside-customers": "650",  # wrong
-    "best-value": {"column": "rent_per_customer", "statistic": "lowest"},  # right
+    "best-value": SOLUTIONS["best-value"],  # right: the three derive steps, then the lowest
     "downtown-tradeoff": "costs-and-rivals",  # right
     "site-chart": {"measure": "monthly_rent", "kind": "bar", "title": HOSTILE[:90]},  # wrong
     "recommend-site": "riverside",  # right
@@ -74,6 +74,7 @@ LEVELS = {
             "market-analysis",
             "trade-offs",
             "honest-data",
+            "pitch",
             "clear-recommendation",
             "evidence",
             "audience",
@@ -152,7 +153,7 @@ def test_every_score(loop):
                 assert grade.score == points, (student, cell, grade.score)
             submission = gradebook.find_submission(ASSIGNMENT, student)
             assert submission.score == sum(cells.values()) + rubric_points(student), student
-    assert rubric_points("alice") == 40  # every criterion at the top level
+    assert rubric_points("alice") == 44  # every criterion at the top level
 
 
 def test_levels_are_data_and_survive_re_autograding(loop):

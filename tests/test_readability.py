@@ -18,7 +18,7 @@ WORKBOOKS = [p.name for p in course.assignments(REPO)]
 def limit_for(name: str) -> float:
     meta = REPO / "workbooks" / name / course.METADATA_FILE
     band = yaml.safe_load(meta.read_text())["grade_band"] if meta.exists() else "6-8"
-    return GRADE_LIMITS[band]
+    return GRADE_LIMITS[band].high
 
 
 @pytest.mark.parametrize("name", WORKBOOKS)

@@ -91,7 +91,10 @@ def test_author_checks_name_the_file_and_the_problem(tmp_path):
     assert "must be inside ### BEGIN HIDDEN TESTS" in problems
     assert "an answers file must never be in a workbook folder" in problems
     assert f"{folder / 'other.ipynb'}: not a readable notebook" in problems
-    assert "no solution for task(s) gross-pay, fica, total-net, paycheck-plan" in problems
+    assert (
+        "no solution for task(s) gross-pay, fica, total-net, social-security, total-withheld, "
+        "percent-withheld, paycheck-plan, self-check, career-fit" in problems
+    )
 
 
 def test_release_refuses_a_broken_workbook(course):

@@ -137,7 +137,10 @@ def test_a_project_without_solutions_says_what_is_missing(tmp_path):
     run = run_app(root, "careerlab", "simulate", PROJECT, "--class", "4", check=False)
     assert run.returncode == 2
     assert "solutions.yml is missing" in run.stderr
-    assert "net-pay, gross-pay, fica, total-net, paycheck-plan" in run.stderr
+    assert (
+        "net-pay, gross-pay, fica, total-net, social-security, total-withheld, "
+        "percent-withheld, paycheck-plan, self-check" in run.stderr
+    )
     assert not (root / "release" / PROJECT).exists()
 
 

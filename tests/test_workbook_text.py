@@ -122,11 +122,18 @@ def test_the_release_holds_no_text_no_key_and_no_solution(tmp_path: Path) -> Non
     nb = nbformat.read(released / "coffee-site.ipynb", as_version=4)
     text = json.dumps(nb)
     assert "wb.grade(" not in text
-    workbook = parse(build.source_path(root / course.SOURCE_DIRECTORY / "coffee-site").read_text())
-    for task in workbook.tasks:
-        path = task.fields.get("code_path")
-        if path:  # the author's solution code is gone from the student's copy
-            assert path["solution"] not in text
+    folder = root / course.SOURCE_DIRECTORY / "coffee-site"
+    workbook = parse(build.source_path(folder).read_text())
+    steps_code = build._steps_code(folder, workbook)
+    # The cells' own text: json.dumps escapes every quote, so code would never match it.
+    sources = "\n".join(cell.source for cell in nb.cells)
+    paths = [task for task in workbook.tasks if task.fields.get("code_path")]
+    assert any("steps" in task.fields["code_path"] for task in paths)  # best-value's steps
+    for task in paths:  # the author's solution code is gone from the student's copy
+        path = task.fields["code_path"]
+        solution = path["solution"] if "solution" in path else steps_code(task)
+        for line in filter(None, (line.strip() for line in solution.splitlines())):
+            assert line not in sources, line
     assert "BEGIN SOLUTION" not in text
 
 

@@ -283,7 +283,7 @@ def cmd_rubric_check(args: argparse.Namespace) -> int:
 
     root = course.find_root()
     try:
-        rubrics = load_all(root / course.RUBRICS_DIRECTORY)
+        rubrics = load_all(root / course.RUBRICS_DIRECTORY, strict=True)
     except RubricError as error:
         print("\n".join(error.problems), file=sys.stderr)
         return 1

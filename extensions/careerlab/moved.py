@@ -28,6 +28,7 @@ MOVED: dict[str, str] = {
     "careerlab.products": "careerlab.workbook.products",
     "careerlab.readability": "careerlab.author.readability",
     "careerlab.datasets": "careerlab.author.datasets",
+    "careerlab.author.analysis_steps": "careerlab.workbook.analysis_steps",
     "careerlab.catalog_page": "careerlab.catalog.page",
     "careerlab.collect": "careerlab.exchange.collect",
     "careerlab.grading.files": "careerlab.exchange.files",

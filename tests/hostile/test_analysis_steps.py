@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from careerlab.author.analysis_steps import (
+from careerlab.workbook.analysis_steps import (
     MAX_FORMULA_CHARS,
     MAX_STEPS,
     evaluate,

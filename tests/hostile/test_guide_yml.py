@@ -27,9 +27,9 @@ TASKS = {"net-pay", "gross-pay", "fica", "total-net", "paycheck-plan", "career-f
 SCRIPT = "<script>alert(1)</script>"
 
 
-def problems(text: str, criteria: set[str] | None = None) -> list[str]:
+def problems(text: str) -> list[str]:
     with pytest.raises(GuideError) as caught:
-        parse(text, "guide.yml", TASKS, criteria)
+        parse(text, "guide.yml", TASKS)
     return caught.value.problems
 
 
@@ -68,10 +68,16 @@ def test_a_period_longer_than_fifty_minutes_is_refused():
     assert any("a period has 50" in p for p in problems(bad))
 
 
-def test_an_unknown_rubric_criterion_is_named():
-    bad = GOOD.replace("observe:\n", "observe:\n  criterion: charisma\n", 1)
-    found = problems(bad, {"evidence", "audience"})
-    assert any("no rubric criterion 'charisma'" in p and "audience, evidence" in p for p in found)
+def test_observe_in_guide_yml_says_where_it_moved():
+    """How the teacher observes is the rubric's now (one source): the old key is named."""
+    bad = GOOD + "observe:\n  how: Watch the pitches.\n  look_fors: [Speaks clearly.]\n"
+    found = problems(bad)
+    line = line_of(bad, "observe:")
+    assert any(
+        p.startswith(f"guide.yml:{line}:") and "observed: {skill, when, look_for}" in p
+        for p in found
+    ), found
+    assert not any("unknown key" in p for p in found), found
 
 
 @pytest.mark.parametrize(
@@ -104,6 +110,25 @@ def hostile_course(tmp_path: Path) -> Path:
     solutions["coffee-site"]["riverside-customers"] = f"</script>{SCRIPT}<!--"
     solutions["coffee-site"]["recommendation"]["parts"]["risks"] = "<img src=x onerror=alert(1)>"
     (folder / "solutions.yml").write_text(yaml.safe_dump(solutions), encoding="utf-8")
+    rubric = root / "rubrics" / "coffee-site.yml"  # a criterion scored by watching
+    observed = {
+        "id": "pitch",
+        "title": f"{SCRIPT} Pitch",
+        "weight": 1,
+        "skills": ["nace:communication"],
+        "i_can": "I can pitch my site aloud.",
+        "observed": {
+            "skill": "oral presentation",
+            "when": f"{SCRIPT} the pitches",
+            "look_for": ["<img src=x onerror=alert(2)>", "Names the site first."],
+        },
+        "descriptors": {
+            level: "text" for level in ("beginning", "developing", "proficient", "advanced")
+        },
+    }
+    data = yaml.safe_load(rubric.read_text(encoding="utf-8"))
+    data["criteria"] = [c for c in data["criteria"] if "observed" not in c] + [observed]
+    rubric.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     guide = folder / "guide.yml"
     guide.write_text(
         guide.read_text(encoding="utf-8").replace(
@@ -119,6 +144,9 @@ def test_markup_in_any_file_is_shown_escaped_and_the_key_round_trips(hostile_cou
     document = guide_html(folder)
     assert "<script>alert" not in document and "<img" not in document
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in document
+    observation = document[document.index('id="observation"') :]
+    assert "Scored by watching" in observation and "Names the site first." in observation
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; the pitches" in observation
     # The one <script> on the page is the answer key's data block, and it parses back.
     assert document.count("<script") == 1 and document.count("</script>") == 1
     data = re.search(

@@ -71,6 +71,17 @@ def test_inside_a_course_the_course_rubric_is_used(course):
     assert outline is not None and [c.id for c in outline.criteria] == CRITERIA
 
 
+def test_a_student_is_never_offered_the_missing_level(folder):
+    """The rubric's 0-point level is for work that is not there: not a self-rating."""
+    assert RUBRIC.levels[0].points == 0  # the course rubric has one to leave out
+    ship_rubric(folder)
+    task = define(Workbook("demo", folder=folder))
+    offered = [level_id for _, level_id in task.inputs["evidence"].options]
+    assert offered == ["beginning", "developing", "proficient", "advanced"]
+    with pytest.raises(AnswerError, match="is not a level"):
+        task.parse({"evidence": RUBRIC.levels[0].id})
+
+
 @pytest.mark.parametrize(
     "stored", [3, ["proficient"], {"market-analysis": "great"}, {"market-analysis": 3}]
 )

@@ -2,13 +2,13 @@
 naming the file and the problem, instead of in class.
 
 Owns the author checks (here; ``careerlab check``; the data files a notebook reads:
-``data_files``), the reading-level measure
-(``readability``), the seeded data generators (``datasets``), the data files'
-datasheets (``datasheets``), charts over time (``time_charts``),
+``data_files``; choice options that give the answer away by length: ``choice_options``),
+the reading-level measure and its bands (``readability``), the seeded data generators
+(``datasets``), the data files' datasheets (``datasheets``), charts over time (``time_charts``),
 that each standard's tasks exist (``standards``), docs/reference.md
 (``reference``), and ``careerlab simulate`` (``simulated_class``). May import the
-catalog, ``rubrics.format``, the kernel side's task registry, products, chart types and
-datasheet reader,
+catalog, ``rubrics.format``, the kernel side's task registry, analysis steps, products,
+chart types and datasheet reader,
 ``testing.simulate``'s reader of ``solutions.yml``, and ``testing.classroom`` (the class
 ``careerlab simulate`` grades).
 """
@@ -22,10 +22,12 @@ import nbformat
 
 from careerlab import course
 from careerlab.author.build import check_built
+from careerlab.author.choice_options import check_choice_lengths
 from careerlab.author.data_files import check_data_files
 from careerlab.author.datasheets import check_datasheets
 from careerlab.author.people import check_people
 from careerlab.author.product_snapshot import check_products_snapshot
+from careerlab.author.readability import check_reading_level
 from careerlab.author.reflection import check_reflection
 from careerlab.author.rubric_cells import (
     check_rubric_cells,
@@ -80,6 +82,7 @@ def check_assignment(folder: Path) -> list[str]:
             card = None  # its criteria are unknown: a standard naming one cannot be checked
     if card is not None:
         problems.extend(check_standards(folder, card, rubric))
+        problems.extend(check_reading_level(folder, card.grade_band))
     for notebook in notebooks:
         problems.extend(check_notebook(notebook, solutions.get(notebook.stem)))
         if rubric is not None:
@@ -87,6 +90,7 @@ def check_assignment(folder: Path) -> list[str]:
                 check_rubric_cells(notebook, nbformat.read(notebook, as_version=4), rubric)
             )
     problems.extend(check_built(folder))
+    problems.extend(check_choice_lengths(folder))
     if any("wb.self_assess(" in notebook.read_text(encoding="utf-8") for notebook in notebooks):
         problems.extend(check_rubric_snapshot(folder, rubric))
     problems.extend(check_products_snapshot(folder))
@@ -149,11 +153,24 @@ def check_course(root: Path) -> list[str]:
     for assignment in course.assignments(root):
         problems.extend(check_assignment(assignment))
     problems.extend(check_people(root))  # course-wide: a name used in two stories
+    problems.extend(check_rubrics(root))
     release = root / course.RELEASE_DIRECTORY
     if release.is_dir():
         for stray in release.rglob(f"*{ANSWERS_SUFFIX}"):
             problems.append(f"{stray}: an answers file must never be in release/. Delete it.")
     return problems
+
+
+def check_rubrics(root: Path) -> list[str]:
+    """Every rubric in rubrics/, with the course's rules (a level for missing work, an
+    observed criterion per project): a workbook's own load is lenient, so grading goes on."""
+    from careerlab.rubrics.format import load_all
+
+    try:
+        load_all(root / course.RUBRICS_DIRECTORY, strict=True)
+    except RubricError as error:
+        return list(error.problems)
+    return []
 
 
 # Rubric cells ---------------------------------------------------------------------

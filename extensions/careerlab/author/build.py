@@ -83,7 +83,8 @@ def problems(folder: Path, workbook: WorkbookText | None = None) -> list[Problem
                 )
             )
         if isinstance(part, TaskBlock):
-            found.extend(task_blocks.check(part, _steps_checker(folder, tables)))
+            block_problems = task_blocks.check(part, _steps_checker(folder, tables))
+            found.extend(block_problems or _menu_steps_problems(folder, tables, part))
     found.extend(time_charts.problems(folder, workbook))
     ids = [t.fields.get("id") for t in workbook.tasks]
     for task_id in sorted({i for i in ids if isinstance(i, str) and ids.count(i) > 1}):
@@ -113,7 +114,7 @@ def problems(folder: Path, workbook: WorkbookText | None = None) -> list[Problem
 
 def _steps_checker(folder: Path, tables: dict[str, Data]):
     def check_steps(block: TaskBlock, table: str, where: str) -> list[Problem]:
-        from careerlab.author import analysis_steps
+        from careerlab.workbook import analysis_steps
 
         data = tables.get(table)
         if data is None:
@@ -148,6 +149,66 @@ def _steps_checker(folder: Path, tables: dict[str, Data]):
     return check_steps
 
 
+def _menu_steps_problems(folder: Path, tables: dict[str, Data], block: TaskBlock) -> list[Problem]:
+    """A data question whose solutions.yml entry has steps: the menus must be able to make
+    them, and what they give must agree with the answer key (as for code_path steps)."""
+    from careerlab.testing.simulate import load_solutions
+    from careerlab.workbook.tasks.data_analysis import DataAnalysisTask, StepsProblem, menu_answer
+
+    if block.kind != "data_analysis":
+        return []
+    try:
+        entry = (load_solutions(folder).get(folder.name) or {}).get(block.fields["id"])
+    except Exception:  # an unreadable solutions.yml is its own problem (careerlab check)
+        return []
+    if not (isinstance(entry, dict) and "steps" in entry):
+        return []
+    where = f"tasks.{block.fields['id']}"
+    data = tables.get(str(block.fields.get("data")))
+    frame = None if data is None else _read_table(folder, data)
+    columns, label = block.fields.get("columns"), block.fields.get("label_column")
+    if frame is None or not isinstance(columns, list):
+        return []  # the missing table or file, or a wrong field, is its own problem
+    if not set([*columns, *([label] if label else [])]) <= set(frame.columns):
+        return []  # columns the notebook's code adds: `careerlab simulate` checks those
+    offered = block.fields.get("steps") or []
+    if not offered:
+        return [
+            Problem(
+                f"{where}.steps",
+                f"steps: {course.SOLUTIONS_FILE} answers {block.fields['id']} with steps, but "
+                "the task offers none (add steps: with the kinds it uses).",
+                block.line,
+            )
+        ]
+    try:
+        result = menu_answer(frame, columns, label, offered, entry)
+    except (StepsProblem, ValueError, KeyError, TypeError) as error:  # AnswerError too
+        return [
+            Problem(
+                f"{where}.steps",
+                f"steps: the menus cannot give {block.fields['id']}'s answer in "
+                f"{course.SOLUTIONS_FILE} ({error}).",
+                block.line,
+            )
+        ]
+    key = task_blocks.key_arguments(block)
+    judged = {"title": block.fields["id"], "value": result}  # judged as autograde judges it
+    if (
+        "answer" in block.fields
+        and not DataAnalysisTask.judge(judged, DataAnalysisTask.Key(**key)).correct
+    ):
+        return [
+            Problem(
+                f"{where}.answer",
+                f"answer: the steps in {course.SOLUTIONS_FILE} give {result!r}, "
+                f"but the answer key says {key.get('value')!r}.",
+                block.line,
+            )
+        ]
+    return []
+
+
 def _agrees(result: Any, key: dict[str, Any]) -> bool:
     expected = key.get("value")
     if isinstance(expected, str) or isinstance(result, str):
@@ -175,7 +236,7 @@ def _rubric(folder: Path):
 
 def _steps_code(folder: Path, workbook: WorkbookText):
     def code(block: TaskBlock) -> str:
-        from careerlab.author import analysis_steps
+        from careerlab.workbook import analysis_steps
 
         path = block.fields["code_path"]
         table = str(path.get("data", block.fields.get("data")))

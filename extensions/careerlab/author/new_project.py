@@ -29,6 +29,9 @@ from careerlab.author.workbook_text import (
 
 PROJECT_ID = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?")
 DATA_FILE = "options.csv"
+# Every line of the template an author must write starts so; until none is left the
+# workbook's prose is not written, and its reading level is not judged (readability).
+PLACEHOLDER = "Replace:"
 
 # One real occupation per cluster, to start from; the author names their own role's
 # occupation in workbook.yml. Titles come from the BLS wage data, not from here.
@@ -203,7 +206,7 @@ def _workbook(project_id: str) -> WorkbookText:
                 "prompt": "Which question should your work answer?",
                 "options": {
                     "value": "Which option helps the most people for the money?",
-                    "cheapest": "Which option costs the least, whatever it does?",
+                    "cheapest": "Which option costs the least, even if it helps few people?",
                     "biggest": "Which option is the biggest, whatever it costs?",
                 },
                 "answer": "value",
@@ -384,4 +387,23 @@ criteria:
       developing: Some costs per person are right, but some are wrong or have no units.
       proficient: The cost per person is right for each option, with units.
       advanced: The work also asks what the numbers leave out, such as quality or risk.
+
+  # Scored by watching (careerlab check wants one per project rubric): collaboration,
+  # oral presentation or professional conduct. Say when, and what to look for.
+  - id: teamwork
+    title: Working with a partner
+    weight: 1
+    skills: [nace:teamwork, esf:effective-relationships]
+    i_can: I can share the work with my partner and listen to their ideas before we agree.
+    observed:
+      skill: collaboration
+      when: Replace with when you watch, such as the period when partners compare answers.
+      look_for:
+        - Listens to the partner's idea and answers it.
+        - Shares the work so that each partner does a part.
+    descriptors:
+      beginning: Works alone, or leaves the work to the partner.
+      developing: Shares some of the work, but talks over the partner's ideas.
+      proficient: Shares the work and listens to the partner's ideas before agreeing.
+      advanced: Settles a disagreement by asking for the evidence on each side.
 """

@@ -26,7 +26,7 @@ from careerlab import course
 from careerlab.author import task_blocks
 from careerlab.catalog import CLUSTERS, GRADE_BANDS, STAGES, SUBJECTS
 from careerlab.rubrics.format import SKILLS
-from careerlab.workbook import charts
+from careerlab.workbook import charts, step_menus
 from careerlab.workbook import products as products_package
 from careerlab.workbook.tasks import Task, kinds
 from careerlab.workbook.tasks.data_analysis import STATISTICS
@@ -147,6 +147,7 @@ def _task_kinds() -> list[str]:
         )
     chart_kinds = "; ".join(f"`{kind}`: {label}" for kind, label in charts.KINDS.items())
     summaries = "; ".join(f"`{name}`: {s.label}" for name, s in STATISTICS.items())
+    menu_steps = "; ".join(f"`{kind}`: {label}" for kind, label in step_menus.KINDS.items())
     return [
         *lines,
         "",
@@ -155,6 +156,11 @@ def _task_kinds() -> list[str]:
         "",
         f"Summaries a data question offers (`statistic:` in `solutions.yml`): {summaries}. "
         "From `careerlab.workbook.tasks.data_analysis.STATISTICS`.",
+        "",
+        f"Steps a data question's menus can offer (`steps:`): {menu_steps}. A `solutions.yml` "
+        "entry gives them as `code_path.steps` does, before `column` and `statistic` "
+        "([authoring.md](authoring.md#steps-in-the-menus)). "
+        "From `careerlab.workbook.step_menus.KINDS`.",
     ]
 
 

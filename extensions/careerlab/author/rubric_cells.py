@@ -37,26 +37,48 @@ def workbook_rubric(folder: Path) -> Rubric | None:
     return combined(rubrics, rubric_id)
 
 
-RUBRIC_HEADER_ID = "rubric-intro"
+CELL_PREFIX = "rubric-"  # every rubric cell's grade id starts so (readability leaves them out)
+RUBRIC_HEADER_ID = f"{CELL_PREFIX}intro"
 
 
 def _rubric_cell_source(rubric: Rubric, criterion: Criterion) -> str:
     ordered = sorted(rubric.levels, key=lambda level: level.points)
-    header = " | ".join(f"{level.name} ({level.points:g})" for level in ordered)
+    variants = list(criterion.descriptors.items())
+    # A level whose text is the same for every criterion (the 0-point "Missing") is one
+    # line under the table, not a column repeating it in every row.
+    shared = [
+        level
+        for level in ordered
+        if level.descriptor and all(d[level.id] == level.descriptor for _, d in variants)
+    ]
+    columns = [level for level in ordered if level not in shared]
+    header = " | ".join(f"{level.name} ({level.points:g})" for level in columns)
     lines = [
         f"### {criterion.title} ({rubric.max_points(criterion):g} points)",
         "",
         f"**{criterion.i_can}**",
         "",
     ]
-    variants = list(criterion.descriptors.items())
+    if criterion.observed:
+        # Students should know they are watched, when, and for what.
+        observed = criterion.observed
+        lines += [
+            f"Your teacher scores this by watching your {observed.skill}: {observed.when}",
+            "",
+            "Your teacher looks for:",
+            "",
+            *(f"- {look_for}" for look_for in observed.look_for),
+            "",
+        ]
     first = "Product | " if len(variants) > 1 else ""
-    lines += [f"| {first}{header} |", "|" + " --- |" * (len(ordered) + (1 if first else 0))]
+    lines += [f"| {first}{header} |", "|" + " --- |" * (len(columns) + (1 if first else 0))]
     names = {pid: p.name for pid, p in all_products().items()}
     for product, descriptors in variants:
         label = f"{names.get(product, product)} | " if first else ""
-        cells = " | ".join(descriptors[level.id].replace("|", "/") for level in ordered)
+        cells = " | ".join(descriptors[level.id].replace("|", "/") for level in columns)
         lines.append(f"| {label}{cells} |")
+    for level in shared:
+        lines += ["", f"**{level.name} ({level.points:g}):** {level.descriptor}"]
     return "\n".join(lines)
 
 
@@ -90,7 +112,7 @@ def rubric_cells(rubric: Rubric) -> list[nbformat.NotebookNode]:
                         "solution": False,
                         "locked": True,
                         "points": rubric.max_points(criterion),
-                        "grade_id": f"rubric-{criterion.id}",
+                        "grade_id": f"{CELL_PREFIX}{criterion.id}",
                         "schema_version": 3,
                     },
                     "careerlab": {"rubric": rubric.id, "criterion": criterion.id},

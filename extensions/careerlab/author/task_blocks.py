@@ -95,6 +95,8 @@ def check(
                 problem(name, f"{name}: a {block.kind} task needs this field.")
         elif _is_table(parameter) and not _is_name(fields[name]):
             problem(name, f"{name}: the name of a table from a {{data}} block, such as sites.")
+    for name, message in kinds()[block.kind].field_problems(fields):
+        problem(name, message)
     if block.kind == "choice":
         options = fields.get("options")
         if (

@@ -29,10 +29,10 @@ from nbgrader.coursedir import CourseDirectory
 from careerlab import course
 from careerlab.feedback.autograded import TaskResult, results
 from careerlab.html import escape
-from careerlab.rubrics.format import Rubric, as_data
+from careerlab.rubrics.format import Rubric, as_data, observed_html
 from careerlab.rubrics.levels import GivenLevel, ScoringError, levels_for, project_rubric
 from careerlab.workbook.answers import AnswersStore, answers_filename
-from careerlab.workbook.tasks.self_assessment import read_ratings
+from careerlab.workbook.tasks.self_assessment import RubricOutline, read_ratings
 
 MARKER = "<!-- careerlab-rubric -->"
 END_MARKER = "<!-- /careerlab-rubric -->"
@@ -92,7 +92,8 @@ def self_ratings(answers_path: Path, rubric: Rubric) -> dict[str, str] | None:
     if not answers_path.exists():
         return None
     loaded = AnswersStore(answers_path, answers_path.name).load()
-    levels = {level.id for level in rubric.levels}
+    # The levels the self-assessment offers (never "Missing"), read the way it reads them.
+    levels = {level_id for level_id, _ in RubricOutline.from_data(as_data(rubric)).levels}
     for entry in loaded.entries.values():
         if entry.get("kind") == "self_assessment":
             try:
@@ -176,10 +177,11 @@ def rubric_html(
             if rating in {level.id for level in rubric.levels}
             else ""
         )
+        watched = observed_html(criterion.observed) if criterion.observed else ""
         rows.append(
             f'<tr><th scope="row"><strong>{escape(criterion.title)}</strong>'
             f"<p><em>I can {escape(criterion.i_can.removeprefix('I can ').strip())}</em></p>"
-            f"<p>{escape(status)}</p>{own}{comment}{next_step}</th>{''.join(cells)}</tr>"
+            f"{watched}<p>{escape(status)}</p>{own}{comment}{next_step}</th>{''.join(cells)}</tr>"
         )
     # The same facts as data, in the page for the portfolio (read_rubric_data).
     data: dict[str, Any] = {

@@ -24,7 +24,7 @@ from traitlets.config import Config
 from careerlab import course
 from careerlab.feedback.autograded import results
 from careerlab.rubrics import comment_bank
-from careerlab.rubrics.format import Rubric, RubricError, as_data
+from careerlab.rubrics.format import Criterion, Rubric, RubricError, as_data
 from careerlab.rubrics.levels import (
     CELL_PREFIX,
     CommentChanged,
@@ -265,6 +265,36 @@ def student_choices(answers: Path, rubric: Rubric) -> tuple[str | None, dict[str
     return chosen_product(rubric, answers), self_ratings(answers, rubric)
 
 
+def criterion_view(rubric: Rubric, criterion: Criterion, product: str | None) -> dict[str, Any]:
+    """What the rubric says of one criterion for this student's product: its levels
+    (lowest first, with their keys) and, when scored by watching, when and what to look for."""
+    ordered = sorted(rubric.levels, key=lambda level: level.points)
+    # Digits choose levels: a 0-point level ("Missing") is 0, so 1 stays Beginning.
+    first_key = 0 if ordered and ordered[0].points == 0 else 1
+    observed = criterion.observed
+    return {
+        "id": criterion.id,
+        "title": criterion.title,
+        "i_can": criterion.i_can,
+        "weight": criterion.weight,
+        "max_points": rubric.max_points(criterion),
+        "skills": list(criterion.skills),
+        "levels": [
+            {
+                "id": level.id,
+                "name": level.name,
+                "points": rubric.points(criterion, level.id),
+                "descriptor": criterion.descriptor(level.id, product),
+                "key": str(key),
+            }
+            for key, level in enumerate(ordered, start=first_key)
+        ],
+        "observed": None
+        if observed is None
+        else {"skill": observed.skill, "when": observed.when, "look_for": list(observed.look_for)},
+    }
+
+
 def criteria_data(
     ctx: Course, rubric: Rubric, assignment: str, notebook: str, student: str
 ) -> list[dict[str, Any]]:
@@ -274,28 +304,13 @@ def criteria_data(
     product, ratings = student_choices(answers, rubric)
     state = criteria_state(ctx.coursedir, assignment, notebook, student)
     found = conflicts(ctx.coursedir, rubric, assignment, notebook, student)
-    ordered = sorted(rubric.levels, key=lambda level: level.points)
     data = []
     for criterion in rubric.criteria:
         stored = state.get(criterion.id)
         conflict = found.get(criterion.id)
         data.append(
             {
-                "id": criterion.id,
-                "title": criterion.title,
-                "i_can": criterion.i_can,
-                "weight": criterion.weight,
-                "max_points": rubric.max_points(criterion),
-                "skills": list(criterion.skills),
-                "levels": [
-                    {
-                        "id": level.id,
-                        "name": level.name,
-                        "points": rubric.points(criterion, level.id),
-                        "descriptor": criterion.descriptor(level.id, product),
-                    }
-                    for level in ordered
-                ],
+                **criterion_view(rubric, criterion, product),
                 "level": stored.level if stored else None,
                 "points": stored.points if stored else None,
                 "comment": stored.comment if stored else "",

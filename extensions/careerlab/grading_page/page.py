@@ -13,14 +13,15 @@ from typing import Any
 from urllib.parse import quote
 
 from careerlab.html import escape
-from careerlab.rubrics.format import SKILLS
+from careerlab.rubrics.format import SKILLS, Observed, observed_html
 
 DATA_ID = "careerlab-grading-data"
 
 
 KEYS_HELP = (
-    "Keys: <kbd>1</kbd>–<kbd>{n}</kbd> give the criterion you are on a level and move to the "
-    "next criterion; <kbd>Tab</kbd> moves between criteria and comments; <kbd>C</kbd> writes "
+    "Keys: <kbd>{first}</kbd>–<kbd>{last}</kbd> give the criterion you are on a level and "
+    "move to the next criterion; <kbd>Tab</kbd> moves between criteria and comments; "
+    "<kbd>C</kbd> writes "
     "a comment; <kbd>N</kbd> or <kbd>J</kbd> opens the next submission, <kbd>P</kbd> or "
     "<kbd>K</kbd> the previous one. Every change is saved at once."
 )
@@ -223,7 +224,8 @@ def _criterion_html(criterion: dict[str, Any], levels: dict[str, str], number: i
     cid = criterion["id"]
     skills = ", ".join(SKILLS.get(s, s) for s in criterion["skills"])
     cards = []
-    for key, level in enumerate(criterion["levels"], start=1):
+    for level in criterion["levels"]:
+        key = escape(level["key"])
         given = criterion["level"] == level["id"]
         base = f"{cid}--{level['id']}"
         cards.append(
@@ -258,13 +260,19 @@ def _criterion_html(criterion: dict[str, Any], levels: dict[str, str], number: i
     else:
         conflict_html += " hidden></div>"
     bank = "".join(bank_item_html(c) for c in criterion.get("bank", []))
+    watched = criterion.get("observed")
+    observed = (
+        observed_html(Observed(watched["skill"], watched["when"], tuple(watched["look_for"])))
+        if watched
+        else ""
+    )
     return (
         f'<fieldset class="cl-criterion" id="criterion-{escape(cid)}" '
         f'data-criterion="{escape(cid)}" data-number="{number}">'
         f'<legend><span class="cl-criterion-title">{escape(criterion["title"])}</span> '
         f'<span class="cl-max">(up to {_points(criterion["max_points"])} points)</span></legend>'
         f'<p class="cl-ican">{escape(criterion["i_can"])}</p>'
-        f'<p class="cl-skills">Skills: {escape(skills)}</p>{self_html}{conflict_html}'
+        f'<p class="cl-skills">Skills: {escape(skills)}</p>{observed}{self_html}{conflict_html}'
         f'<div class="cl-levels">{"".join(cards)}</div>'
         f'<button type="button" class="cl-clear">Clear the level</button>'
         f'<label class="cl-comment-label" for="comment-{escape(cid)}">Comment for the student'
@@ -352,7 +360,7 @@ def grading_page(
         f'<p class="cl-summary">Autograded: {_points(data["autograde_points"])} of '
         f"{_points(data['autograde_max'])} points.{product} {escape(self_note)}"
         f"{' Names are hidden.' if data['anonymous'] else ''}</p>"
-        f'<p class="cl-keys" id="cl-keys">{KEYS_HELP.format(n=len(levels))}</p>'
+        f'<p class="cl-keys" id="cl-keys">{_keys_help(data)}</p>'
         '<div id="cl-status" class="cl-status" role="status" aria-live="polite"></div>'
         '<div id="cl-alert" class="cl-alert" role="alert"></div>'
         '<div class="cl-columns">'
@@ -367,6 +375,12 @@ def grading_page(
         f'<script type="application/json" id="{DATA_ID}">{json_for_script(client)}</script>'
     )
     return layout(f"{data['label']}: {assignment}", body, urls, version, xsrf)
+
+
+def _keys_help(data: dict[str, Any]) -> str:
+    keys = [level["key"] for level in (data["criteria"] or [{"levels": []}])[0]["levels"]]
+    first, last = (keys[0], keys[-1]) if keys else ("1", "1")
+    return KEYS_HELP.format(first=escape(first), last=escape(last))
 
 
 def error_page(status: int, message: str, urls: Urls, version: str) -> str:

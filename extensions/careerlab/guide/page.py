@@ -27,6 +27,7 @@ from careerlab.guide import prose as prose_module
 from careerlab.guide.facts import Facts, Task
 from careerlab.guide.prose import PERIOD_MINUTES, Prose
 from careerlab.html import escape
+from careerlab.rubrics.format import observed_html
 
 # The sections every guide has, in order: (id, heading). tests/test_guides.py checks each.
 SECTIONS = (
@@ -109,7 +110,22 @@ def _entry(task: Task) -> str:
         return "(no solution in solutions.yml)"
     if task.kind == "product":
         return "See the exemplar product below."
+    if task.kind == "data_analysis" and isinstance(task.entry, dict):
+        return _menus_in_words(task.entry)
     return _flow(task.entry)
+
+
+def _menus_in_words(entry: dict) -> str:
+    """A data question's menus as a teacher would say them: the steps, then the summary."""
+    from careerlab.workbook.step_menus import describe
+    from careerlab.workbook.tasks.data_analysis import STATISTICS
+
+    try:
+        said = [describe(step) for step in entry.get("steps") or []]
+        said.append(f"{STATISTICS[entry['statistic']].label} of {entry['column']}")
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return _flow(entry)  # the build check names a malformed entry; show it as written
+    return "In the menus: " + "; then ".join(said) + "."
 
 
 def _task_name(facts: Facts, task_id: str) -> str:
@@ -223,25 +239,27 @@ def _pairs(pairs: tuple[tuple[str, str], ...]) -> str:
     return "<dl>" + "".join(f"<dt>{escape(a)}</dt><dd>{escape(b)}</dd>" for a, b in pairs) + "</dl>"
 
 
-def _observation(facts: Facts, prose: Prose) -> str:
-    observe = prose.observe
+def _observation(facts: Facts) -> str:
+    """The rubric's observed criteria (the rubric file is the one source), then the rubric."""
+    rubric = facts.rubric
+    if rubric is None:
+        return "<p>This project has no rubric yet, so nothing is scored by watching.</p>"
     html = [
-        f"<p>{escape(observe.how)}</p><p><strong>Look for:</strong></p>{_list(observe.look_fors)}"
-    ]
-    if facts.rubric is not None:
-        chosen = observe.criterion
-        rows = "".join(
-            f"<tr><td>{escape(c.title)}{' (observed)' if c.id == chosen else ''}</td>"
-            f"<td>{escape(c.i_can)}</td><td>{facts.rubric.max_points(c):g}</td></tr>"
-            for c in facts.rubric.criteria
-        )
-        html.append(
-            f"<h3>The rubric: {escape(facts.rubric.title)}</h3><table><thead><tr><th>"
-            "Criterion</th><th>I can</th><th>Points</th></tr></thead><tbody>"
-            f"{rows}</tbody></table>"
-        )
-    else:
-        html.append("<p>This project has no rubric; observe with the look-fors above.</p>")
+        f"<h3>{escape(c.title)} ({rubric.max_points(c):g} points)</h3>"
+        f"<p><em>{escape(c.i_can)}</em></p>{observed_html(c.observed)}"
+        for c in rubric.criteria
+        if c.observed
+    ] or ["<p>The rubric has no criterion scored by watching yet.</p>"]
+    rows = "".join(
+        f"<tr><td>{escape(c.title)}{' (observed)' if c.observed else ''}</td>"
+        f"<td>{escape(c.i_can)}</td><td>{rubric.max_points(c):g}</td></tr>"
+        for c in rubric.criteria
+    )
+    html.append(
+        f"<h3>The rubric: {escape(rubric.title)}</h3><table><thead><tr><th>"
+        "Criterion</th><th>I can</th><th>Points</th></tr></thead><tbody>"
+        f"{rows}</tbody></table>"
+    )
     return "".join(html)
 
 
@@ -268,7 +286,7 @@ def render(facts: Facts, prose: Prose) -> str:
         "english-learners": "<h3>Glossary</h3>" + _pairs(prose.glossary)
         + "<h3>Sentence frames</h3>" + _list(prose.sentence_frames),
         "extensions": _list(prose.extensions),
-        "observation": _observation(facts, prose),
+        "observation": _observation(facts),
     }  # fmt: skip
     sections = "".join(
         f'<section id="{key}"><h2>{escape(heading)}</h2>{bodies[key]}</section>'
@@ -291,8 +309,7 @@ def guide_html(folder: Path) -> str:
 
     Raises GuideError (guide.yml), or the readers' errors when a workbook file is broken."""
     facts = facts_module.read(folder)
-    criteria = {c.id for c in facts.rubric.criteria} if facts.rubric else set()
-    prose = prose_module.read(folder, {t.id for t in facts.tasks}, criteria)
+    prose = prose_module.read(folder, {t.id for t in facts.tasks})
     return render(facts, prose)
 
 

@@ -1,11 +1,11 @@
 """A project's teacher-guide prose, ``workbooks/<id>/guide.yml``: what we write per project.
 
 Only what the workbook's own files cannot say lives here (objectives, pacing, materials,
-vocabulary, misconceptions, scaffolds, English-learner supports, extensions, how the
-teacher observes conduct or presentation); every fact (title, standards, answer key,
-exemplar, rubric) is read from those files when the guide is rendered. Every problem is
-reported at once as ``file:line: message``. A task or rubric criterion the prose names must
-exist, so a renamed task is caught by ``careerlab check`` instead of misleading a teacher.
+vocabulary, misconceptions, scaffolds, English-learner supports, extensions); every fact
+(title, standards, answer key, exemplar, rubric, and how the teacher observes a skill: the
+rubric's observed criteria) is read from those files when the guide is rendered. Every
+problem is reported at once as ``file:line: message``. A task the prose names must exist,
+so a renamed task is caught by ``careerlab check`` instead of misleading a teacher.
 
 The format (each text is plain text, shown escaped)::
 
@@ -24,10 +24,6 @@ The format (each text is plain text, shown escaped)::
       glossary: [{term: rent, meaning: Money paid each month to use a space.}]
       sentence_frames: [I recommend ___ because ___.]
     extensions: [...]                                   # for advanced students
-    observe:                                            # collaboration or presentation
-      criterion: evidence                               # optional: a rubric criterion id
-      how: ...                                          # what the teacher watches for
-      look_fors: [..., ...]
 """
 
 from __future__ import annotations
@@ -71,13 +67,6 @@ class Misconception:
 
 
 @dataclass(frozen=True)
-class Observe:
-    criterion: str | None
-    how: str
-    look_fors: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class Prose:
     objectives: tuple[str, ...]
     pacing: tuple[Period, ...]
@@ -88,7 +77,6 @@ class Prose:
     glossary: tuple[tuple[str, str], ...]  # (term, meaning)
     sentence_frames: tuple[str, ...]
     extensions: tuple[str, ...]
-    observe: Observe
 
 
 class GuideError(ValueError):
@@ -161,8 +149,13 @@ class _Check(_Checker):
 
 TOP = {
     "objectives", "pacing", "materials", "vocabulary", "misconceptions", "scaffolds",
-    "english_learners", "extensions", "observe",
+    "english_learners", "extensions",
 }  # fmt: skip
+# Keys that moved out of guide.yml, and where to: said plainly instead of "unknown key".
+MOVED = {
+    "observe": "how the teacher observes a skill is now the rubric's: give a criterion "
+    "`observed: {skill, when, look_for}` in rubrics/<project>.yml (docs/authoring.md)",
+}
 
 
 def _period(check: _Check, node: Node, where: str, tasks: set[str] | None) -> Period:
@@ -186,11 +179,9 @@ def _period(check: _Check, node: Node, where: str, tasks: set[str] | None) -> Pe
     return period
 
 
-def parse(
-    text: str, source: str, tasks: set[str] | None = None, criteria: set[str] | None = None
-) -> Prose:
-    """The prose of one guide, checked; ``tasks`` and ``criteria`` (when given) are the ids
-    the workbook has, which every task or criterion the prose names must be."""
+def parse(text: str, source: str, tasks: set[str] | None = None) -> Prose:
+    """The prose of one guide, checked; ``tasks`` (when given) are the ids the workbook
+    has, which every task the prose names must be."""
     check = _Check(source)
     if len(text.encode("utf-8")) > MAX_FILE_BYTES:
         raise GuideError([f"{source}:1: the file is over {MAX_FILE_BYTES:,} bytes."])
@@ -209,7 +200,11 @@ def parse(
         ) from None
     if root is None:
         raise GuideError([f"{source}:1: the file is empty."])
-    top = check.mapping(root, "the guide", TOP, set())
+    if isinstance(root, yaml.MappingNode):
+        for key, _ in root.value:
+            if isinstance(key, ScalarNode) and key.value in MOVED:
+                check.fail(key, f"{key.value}: {MOVED[key.value]}.")
+    top = check.mapping(root, "the guide", TOP, set(MOVED))
     pacing = tuple(
         _period(check, node, f"pacing[{i}]", tasks)
         for i, node in enumerate(check.items(top.get("pacing"), "pacing"))
@@ -227,14 +222,6 @@ def parse(
         )
     learners = check.mapping(top.get("english_learners"), "english_learners",
                              {"glossary", "sentence_frames"}, set())  # fmt: skip
-    observe = check.mapping(top.get("observe"), "observe", {"how", "look_fors"}, {"criterion"})
-    criterion = None
-    if "criterion" in observe:
-        criterion = check.text(observe["criterion"], "observe.criterion")
-        if criterion and criteria is not None and criterion not in criteria:
-            known = ", ".join(sorted(criteria)) or "none: the project names no rubric"
-            check.fail(observe["criterion"], f"observe.criterion: no rubric criterion "
-                                             f"'{criterion}' (the rubric's: {known}).")  # fmt: skip
     prose = Prose(
         objectives=check.texts(top.get("objectives"), "objectives", least=2),
         pacing=pacing,
@@ -249,11 +236,6 @@ def parse(
             learners.get("sentence_frames"), "english_learners.sentence_frames"
         ),  # fmt: skip
         extensions=check.texts(top.get("extensions"), "extensions"),
-        observe=Observe(
-            criterion,
-            check.text(observe.get("how"), "observe.how"),
-            check.texts(observe.get("look_fors"), "observe.look_fors"),
-        ),
     )
     if check.problems:
         raise GuideError(check.problems)
@@ -264,7 +246,7 @@ def guide_path(folder: Path) -> Path:
     return folder / GUIDE_FILE
 
 
-def read(folder: Path, tasks: set[str] | None = None, criteria: set[str] | None = None) -> Prose:
+def read(folder: Path, tasks: set[str] | None = None) -> Prose:
     path = guide_path(folder)
     try:
         text = path.read_text(encoding="utf-8")
@@ -272,31 +254,24 @@ def read(folder: Path, tasks: set[str] | None = None, criteria: set[str] | None 
         raise GuideError([f"{path}:1: missing; write the project's teacher guide here."]) from None
     except (OSError, UnicodeDecodeError) as error:
         raise GuideError([f"{path}:1: cannot be read ({error})."]) from None
-    return parse(text, str(path), tasks, criteria)
+    return parse(text, str(path), tasks)
 
 
 def check(folder: Path) -> list[str]:
     """``careerlab check``'s problems with a project's guide.yml (none when it has none yet:
-    a new project is written without one). Task and criterion names are checked against
-    workbook.md and the rubric when those can be read (their own checks report them)."""
+    a new project is written without one). Task names are checked against workbook.md
+    when it can be read (its own check reports it otherwise)."""
     from careerlab.author import build
-    from careerlab.author.rubric_cells import workbook_rubric
 
     if not guide_path(folder).exists():
         return []
     tasks: set[str] | None
-    criteria: set[str] | None
     try:
         tasks = {str(block.fields.get("id")) for block in build.read(folder).tasks}
     except build.BuildError:
         tasks = None
     try:
-        rubric = workbook_rubric(folder)
-        criteria = {c.id for c in rubric.criteria} if rubric else set()
-    except (ValueError, KeyError):  # RubricError and ProjectFileError are ValueErrors
-        criteria = None
-    try:
-        read(folder, tasks, criteria)
+        read(folder, tasks)
     except GuideError as error:
         return error.problems
     return []

@@ -31,7 +31,7 @@ ENV_ROOT, ENV_CLASSROOM, ENV_PORTS, ENV_IDLE = (
 )
 ENV_LTI, ENV_TLS = "CAREERLAB_HUB_LTI", "CAREERLAB_HUB_TLS"
 ENV_OAUTH = "CAREERLAB_HUB_OAUTH"
-ENV_WARM = "CAREERLAB_HUB_WARM_KERNELS"
+ENV_WARM = "CAREERLAB_HUB_WARM"
 
 
 def repository() -> Path:
@@ -127,7 +127,7 @@ def from_environment(c, repo: Path) -> None:
         lti=Path(os.environ[ENV_LTI]) if os.environ.get(ENV_LTI) else None,
         tls=_tls(os.environ.get(ENV_TLS)),
         oauth=Path(os.environ[ENV_OAUTH]) if os.environ.get(ENV_OAUTH) else None,
-        warm_kernels=os.environ.get(ENV_WARM) == "1",
+        warm=os.environ.get(ENV_WARM) == "1",
     )
 
 
@@ -214,10 +214,11 @@ def start(args: argparse.Namespace) -> int:
             )
         print(f"Preparing the classroom in {layout.root} ...", flush=True)
         prepare(layout, classroom, repo, ports)
-        if args.warm_kernels and not layout.single_account:
-            from careerlab.hub import warm_kernels
+        if args.warm and not layout.single_account:
+            from careerlab.hub import warm_kernels, warm_servers
 
             warm_kernels.prepare(layout)
+            warm_servers.prepare(layout)
         if not lti:
             for change in sync_groups(layout, classroom):
                 print(f"  not in the classroom file any more: {change}")
@@ -252,7 +253,7 @@ def start(args: argparse.Namespace) -> int:
             ENV_LTI: str(lti or ""),
             ENV_OAUTH: str(oauth or ""),
             ENV_TLS: os.pathsep.join(str(path) for path in tls) if tls else "",
-            ENV_WARM: "1" if args.warm_kernels else "",
+            ENV_WARM: "1" if args.warm else "",
             "CAREERLAB_REPOSITORY": str(repo),
             "PATH": f"{layout.bin}:{env.get('PATH', '/usr/bin:/bin')}",
         }
@@ -330,11 +331,14 @@ def add_commands(sub) -> None:
     run.add_argument("--certificate", help="serve HTTPS with this certificate (PEM)")
     run.add_argument("--key", help="... and this private key (PEM)")
     run.add_argument(
+        "--warm",
         "--warm-kernels",
+        dest="warm",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="fork people's kernels from one process that has imported the libraries once "
-        "(careerlab.hub.warm_kernels; default on; as root only)",
+        help="fork people's servers and kernels from processes that have imported their "
+        "libraries once (careerlab.hub.warm_servers and warm_kernels; default on; as root "
+        "only; --warm-kernels is the older name)",
     )
     run.set_defaults(run=start)
 

@@ -211,14 +211,15 @@ def configure(
     lti: Path | None = None,
     tls: tuple[Path, Path] | None = None,
     oauth: Path | None = None,
-    warm_kernels: bool = False,
+    warm: bool = False,
 ) -> None:
     """Set JupyterHub's configuration ``c`` for ``classroom`` on this machine.
 
     ``lti``: the LMS's LTI 1.3 settings file (careerlab.hub.lti); ``oauth``: the OAuth
     provider's settings file (careerlab.hub.oauth); with neither, the try-out sign-in;
     ``tls``: the certificate and key files the hub is served with on HTTPS;
-    ``warm_kernels``: people's kernels are forked from a warm process (careerlab.hub.warm_kernels).
+    ``warm``: people's servers and kernels are forked from warm processes
+    (careerlab.hub.warm_servers, careerlab.hub.warm_kernels).
     """
     from careerlab.hub.spawner import CareerLabSpawner
 
@@ -283,7 +284,17 @@ def configure(
     c.Spawner.start_timeout = 120
     c.Spawner.http_timeout = 120
 
-    services = [
+    services = []
+    if warm and not layout.single_account:
+        # First, so they are warm by the time people sign in. Students' servers find the
+        # kernelspec that asks the kernels' warm process; the spawner asks the servers' one.
+        from careerlab.hub import warm_kernels, warm_servers
+
+        c.Spawner.environment["JUPYTER_PATH"] = str(warm_kernels.data_dir(layout.root))
+        services.append(warm_kernels.hub_service(layout, c.Spawner.environment["PATH"]))
+        c.CareerLabSpawner.warm_socket = str(warm_servers.socket_path(layout.root))
+        services.append(warm_servers.hub_service(layout, c.Spawner.environment["PATH"]))
+    services += [
         exchange_service.hub_service(
             layout.exchange,
             url=f"http://127.0.0.1:{ports.exchange()}",
@@ -304,12 +315,6 @@ def configure(
                 ],
             }
         )
-    if warm_kernels and not layout.single_account:
-        # Students' servers find the kernelspec that asks the warm process for kernels.
-        from careerlab.hub import warm_kernels as warm
-
-        c.Spawner.environment["JUPYTER_PATH"] = str(warm.data_dir(layout.root))
-        services.append(warm.hub_service(layout, c.Spawner.environment["PATH"]))
     services.append({"name": ROSTER_SERVICE, "api_token": roster_token(layout)})
     c.JupyterHub.services = services
     c.JupyterHub.load_roles = [

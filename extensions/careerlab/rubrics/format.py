@@ -9,7 +9,7 @@ its own content criteria. Every error names the file and the line.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,19 @@ SKILLS = {
     "esf:workplace-skills": "Workplace Skills",
 }
 KINDS = ("product", "project")
+# What a teacher scores by watching, not by reading the notebook: skills the written
+# work cannot show. Each names the NACE competency it evidences.
+OBSERVED_SKILLS = {
+    "collaboration": "nace:teamwork",
+    "oral presentation": "nace:communication",
+    "professional conduct": "nace:professionalism",
+}
+MAX_LOOK_FORS = 8
+MAX_LOOK_FOR_CHARS = 200
+MISSING_LEVEL_HINT = (
+    'add a level for missing work: {id: missing, name: Missing, points: 0, descriptor: "No '
+    'work for this criterion yet, or it cannot be read."}'
+)
 
 
 class RubricError(ProblemsError):
@@ -46,6 +59,18 @@ class Level:
     id: str
     name: str
     points: float
+    # What every criterion shows at this level unless the criterion says otherwise
+    # (the 0-point "missing" level needs no text per criterion).
+    descriptor: str = ""
+
+
+@dataclass(frozen=True)
+class Observed:
+    """How the teacher scores a criterion by watching: the skill, when, what to look for."""
+
+    skill: str  # a key of OBSERVED_SKILLS
+    when: str
+    look_for: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -58,6 +83,7 @@ class Criterion:
     # {product type or "": {level id: descriptor}}; "" for content criteria.
     descriptors: dict[str, dict[str, str]]
     part: str  # "content" or "product"
+    observed: Observed | None = None
 
     def descriptor(self, level: str, product: str | None = None) -> str:
         by_product = self.descriptors.get(product or "") or next(iter(self.descriptors.values()))
@@ -75,6 +101,10 @@ class Rubric:
     product_rubric: str | None = None
     product_task: str | None = None
     source: str = ""
+    # The course's rules this file breaks (``file:line: message``): a 0-point level for
+    # missing work, an observed criterion per project. ``load_all(strict=True)`` reports
+    # them (``careerlab check``); grading reads the rubric anyway, so nothing stops.
+    unmet_rules: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def top(self) -> Level:
@@ -110,10 +140,15 @@ class _Checker:
     def __init__(self, source: str) -> None:
         self.source = source
         self.problems: list[str] = []
+        self.rules: list[str] = []  # see Rubric.unmet_rules
 
     def fail(self, node: Node | None, message: str) -> None:
         line = node.start_mark.line + 1 if node is not None else 1
         self.problems.append(f"{self.source}:{line}: {message}")
+
+    def rule(self, node: Node | None, message: str) -> None:
+        line = node.start_mark.line + 1 if node is not None else 1
+        self.rules.append(f"{self.source}:{line}: {message}")
 
     def mapping(self, node: Node, where: str, required: set[str], optional: set[str]) -> dict:
         if not isinstance(node, MappingNode):
@@ -147,13 +182,15 @@ class _Checker:
             self.fail(node, f"{where} '{value}' must be lowercase letters, digits and dashes.")
         return value
 
-    def number(self, node: Node | None, where: str) -> float:
+    def number(self, node: Node | None, where: str, zero: bool = False) -> float:
+        """A positive number (or 0 too, when ``zero``)."""
         try:
             value = float(node.value) if isinstance(node, ScalarNode) else None
         except ValueError:
             value = None
-        if value is None or value <= 0 or value != value:
-            self.fail(node, f"{where} must be a positive number.")
+        if value is None or value != value or value < 0 or (value == 0 and not zero):
+            wanted = "a number of 0 or more" if zero else "a positive number"
+            self.fail(node, f"{where} must be {wanted}.")
             return 1.0
         return value
 
@@ -167,12 +204,15 @@ class _Checker:
 def _levels(check: _Checker, node: Node) -> tuple[Level, ...]:
     levels = []
     for item in check.sequence(node, "levels"):
-        fields = check.mapping(item, "a level", {"id", "name", "points"}, set())
+        fields = check.mapping(item, "a level", {"id", "name", "points"}, {"descriptor"})
         levels.append(
             Level(
                 check.ident(fields.get("id"), "level id"),
                 check.text(fields.get("name"), "level name"),
-                check.number(fields.get("points"), "level points"),
+                check.number(fields.get("points"), "level points", zero=True),
+                check.text(fields["descriptor"], "level descriptor")
+                if "descriptor" in fields
+                else "",
             )
         )
     if not 3 <= len(levels) <= 5 and levels:
@@ -183,22 +223,65 @@ def _levels(check: _Checker, node: Node) -> tuple[Level, ...]:
         check.fail(node, "level ids must be different from each other.")
     if points != sorted(points) or len(set(points)) != len(points):
         check.fail(node, "levels must be listed from lowest to highest points, without ties.")
+    # Work not handed in needs a level of its own, so a teacher never has to give
+    # "Beginning" points for nothing (a course rule: see Rubric.unmet_rules).
+    if levels and min(points) != 0:
+        lowest = check.sequence(node, "levels")[0]
+        check.rule(
+            lowest, f"the lowest level is worth {min(points):g} points; {MISSING_LEVEL_HINT}"
+        )
     return tuple(levels)
 
 
 def _descriptors(
     check: _Checker, node: Node, levels: tuple[Level, ...], where: str
 ) -> dict[str, str]:
-    ids = {level.id for level in levels}
-    fields = check.mapping(node, where, ids, set())
-    return {key: check.text(value, f"{where}: level '{key}'") for key, value in fields.items()}
+    """One descriptor per level; a level with its own ``descriptor`` fills in where the
+    criterion gives none, so every criterion's descriptors are complete."""
+    shared = {level.id: level.descriptor for level in levels if level.descriptor}
+    fields = check.mapping(node, where, {lv.id for lv in levels} - set(shared), set(shared))
+    given = {key: check.text(value, f"{where}: level '{key}'") for key, value in fields.items()}
+    return {lv.id: given.get(lv.id) or shared.get(lv.id, "") for lv in levels}
+
+
+def _observed(check: _Checker, node: Node, where: str) -> Observed:
+    fields = check.mapping(node, f"{where}: observed", {"skill", "when", "look_for"}, set())
+    skill = check.text(fields.get("skill"), f"{where}: observed.skill")
+    if skill and skill not in OBSERVED_SKILLS:
+        check.fail(
+            fields.get("skill"),
+            f"{where}: observed.skill '{skill[:40]}' must be one of {', '.join(OBSERVED_SKILLS)}.",
+        )
+    when = check.text(fields.get("when"), f"{where}: observed.when")
+    nodes = check.sequence(fields.get("look_for"), f"{where}: observed.look_for")
+    if len(nodes) > MAX_LOOK_FORS:
+        # Checked before reading them: a list of thousands is refused, not walked.
+        check.fail(
+            fields.get("look_for"),
+            f"{where}: observed.look_for has {len(nodes)} items; give 1 to {MAX_LOOK_FORS}.",
+        )
+        nodes = []
+    look_for = []
+    for item in nodes:
+        text = check.text(item, f"{where}: a look-for")
+        if len(text) >= MAX_LOOK_FOR_CHARS:
+            check.fail(
+                item,
+                f"{where}: a look-for has {len(text)} characters; keep it under "
+                f"{MAX_LOOK_FOR_CHARS}.",
+            )
+        look_for.append(text)
+    return Observed(skill, when, tuple(look_for))
 
 
 def _criterion(
     check: _Checker, node: Node, levels: tuple[Level, ...], products: tuple[str, ...], part: str
 ) -> Criterion:
     fields = check.mapping(
-        node, "a criterion", {"id", "title", "weight", "skills", "i_can", "descriptors"}, set()
+        node,
+        "a criterion",
+        {"id", "title", "weight", "skills", "i_can", "descriptors"},
+        {"observed"},
     )
     criterion_id = check.ident(fields.get("id"), "criterion id")
     where = f"criterion '{criterion_id}'"
@@ -220,6 +303,15 @@ def _criterion(
             )
     elif node_descriptors is not None:
         descriptors[""] = _descriptors(check, node_descriptors, levels, f"{where}: descriptors")
+    observed = _observed(check, fields["observed"], where) if "observed" in fields else None
+    if observed and observed.skill in OBSERVED_SKILLS:
+        evidenced = OBSERVED_SKILLS[observed.skill]
+        if evidenced not in skills:  # exports count skills: the watched one must be among them
+            check.fail(
+                fields["observed"],
+                f"{where}: an observed {observed.skill} criterion evidences {evidenced}; "
+                "list it in skills.",
+            )
     return Criterion(
         id=criterion_id,
         title=check.text(fields.get("title"), f"{where}: title"),
@@ -228,20 +320,40 @@ def _criterion(
         i_can=check.text(fields.get("i_can"), f"{where}: i_can"),
         descriptors=descriptors,
         part=part,
+        observed=observed,
     )
 
 
+# libyaml's parser when PyYAML has it: every build and check loads all the rubrics, and the
+# pure-Python parser made that most of `careerlab check`'s time. It gives the same nodes
+# with the same lines; on an error the pure-Python parser reads the text again, so what the
+# author is told stays the same.
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _compose(text: str) -> Node | None:
+    try:
+        return yaml.compose(text, Loader=FAST_LOADER)
+    except yaml.YAMLError:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
 def parse_rubric(
-    text: str, source: str = "<rubric>", product_levels: dict[str, tuple[Level, ...]] | None = None
+    text: str,
+    source: str = "<rubric>",
+    product_levels: dict[str, tuple[Level, ...]] | None = None,
 ) -> Rubric:
     """Parse and validate one rubric file's text. Raises RubricError.
 
     ``product_levels`` gives the levels of known product rubrics, which a project
     rubric without its own levels takes from the product rubric it names.
+    The course's rules beyond the format (a 0-point level for missing work, an
+    observed criterion in every project rubric) are kept in ``unmet_rules``, not
+    raised: a rubric written before them still grades.
     """
     check = _Checker(source)
     try:
-        root = yaml.compose(text)
+        root = _compose(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else 1
@@ -293,6 +405,14 @@ def parse_rubric(
         for node, criterion in zip(fields["criteria"].value, criteria, strict=False):
             if "" not in criterion.descriptors:
                 check.fail(node, f"criterion '{criterion.id}': missing 'descriptors'.")
+        if criteria and not any(c.observed for c in criteria):
+            # The written work cannot show these skills; the teacher watches for them.
+            check.rule(
+                fields["criteria"],
+                "no observed criterion: add a criterion the teacher scores by watching: "
+                "collaboration, oral presentation or professional conduct (a criterion with "
+                "observed: {skill, when, look_for}).",
+            )
     if check.problems:
         raise RubricError(check.problems)
     optional = {
@@ -308,6 +428,7 @@ def parse_rubric(
         criteria=criteria,
         products=products,
         source=source,
+        unmet_rules=tuple(check.rules),
         **optional,
     )
 
@@ -320,15 +441,17 @@ def rubric_files(rubrics_dir: Path) -> list[Path]:
     return sorted(rubrics_dir.rglob("*.yml"))
 
 
-def load_all(rubrics_dir: Path) -> dict[str, Rubric]:
-    """Every rubric by id. Raises RubricError with every problem in every file."""
+def load_all(rubrics_dir: Path, strict: bool = False) -> dict[str, Rubric]:
+    """Every rubric by id. Raises RubricError with every problem in every file
+    (``strict``: the course's rules too, see Rubric.unmet_rules)."""
     rubrics: dict[str, Rubric] = {}
     problems: list[str] = []
     product_levels: dict[str, tuple[Level, ...]] = {}
 
     def is_product(path: Path) -> bool:
         try:
-            return (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("kind") == "product"
+            text = path.read_text(encoding="utf-8")
+            return (yaml.load(text, Loader=FAST_LOADER) or {}).get("kind") == "product"
         except (yaml.YAMLError, AttributeError):
             return False
 
@@ -341,6 +464,8 @@ def load_all(rubrics_dir: Path) -> dict[str, Rubric]:
         except RubricError as error:
             problems.extend(error.problems)
             continue
+        if strict:
+            problems.extend(rubric.unmet_rules)
         if rubric.id in rubrics:
             problems.append(
                 f"{path}:1: rubric id '{rubric.id}' is also used by {rubrics[rubric.id].source}."
@@ -381,6 +506,20 @@ def combined(rubrics: dict[str, Rubric], rubric_id: str) -> Rubric:
         product_rubric=product.id,
         product_task=rubric.product_task,
         source=rubric.source,
+    )
+
+
+def observed_html(observed: Observed) -> str:
+    """How a criterion is scored by watching, as HTML (escaped: rubric text is author
+    input and a shared project comes from another school). The grading page, feedback
+    and teacher guide all show it this way."""
+    from careerlab.html import escape
+
+    items = "".join(f"<li>{escape(look_for)}</li>" for look_for in observed.look_for)
+    return (
+        f'<div class="careerlab-observed"><p><strong>Scored by watching</strong> '
+        f"({escape(observed.skill)}): {escape(observed.when)}</p>"
+        f"<p>Look for:</p><ul>{items}</ul></div>"
     )
 
 

@@ -2,8 +2,9 @@
 
 Owns the ``Workbook`` object a notebook talks to (``book``), the answers file
 (``answers``), the task kinds (``tasks``, one module each, found by its
-registry), the professional products (``products``), charts drawn from stored
-choices (``charts``), career profiles with BLS wages (``careers`` and its
+registry), declared analysis steps (``analysis_steps``: a data question's step
+menus, ``step_menus``, and the build's code paths), the professional products (``products``), charts
+drawn from stored choices (``charts``), career profiles with BLS wages (``careers`` and its
 ``data/``), the column labels and time column of a data file's datasheet
 (``datasheet``), how time values are put in order (``timeline``) and the
 JupyterLab keys override (``keyboard`` and ``lab-settings/``).

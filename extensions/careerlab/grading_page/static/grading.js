@@ -301,7 +301,7 @@
       return;
     }
     const key = event.key;
-    if (/^[1-9]$/.test(key)) {
+    if (/^[0-9]$/.test(key)) { // 0 is the 0-point level ("Missing") when the rubric has one
       const fieldset = currentCriterion();
       if (!fieldset) {
         announce("Every criterion has a level. Tab to a criterion to change its level.");

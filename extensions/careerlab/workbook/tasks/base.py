@@ -127,6 +127,12 @@ class Task(ABC):
         self._status = widgets.HTML(layout=widgets.Layout(min_height="1.5em"))
         self.view: TaskView | None = None
 
+    @classmethod
+    def field_problems(cls, fields: dict[str, Any]) -> list[tuple[str, str]]:
+        """What is wrong with an author's fields beyond their presence, as (field, message):
+        the build and ``careerlab check`` name the task and field. Most kinds need none."""
+        return []
+
     # Stored answers ------------------------------------------------------------
     @abstractmethod
     def parse(self, value: Any) -> Any:

@@ -1,12 +1,17 @@
 """A question about a data table, answered either with widgets (pick a column and
 a summary, see the result, use it) or with the student's own pandas code
 (``wb.record(task_id, value)``). Both paths store the same kind of answer, so
-grading does not care which one the student took."""
+grading does not care which one the student took.
+
+A task may offer analysis steps in its menus (``steps=["derive", "filter"]``): the
+student adds rows of menus (``careerlab.workbook.step_menus``), sees the table after
+them, and summarises that table. The steps are stored with the answer as the same data
+an author writes in YAML and checked by ``analysis_steps`` on every read."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +19,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from careerlab.html import escape
+from careerlab.workbook import analysis_steps, step_menus
 from careerlab.workbook.tasks.base import (
     AnswerError,
     Check,
@@ -54,6 +60,109 @@ STATISTICS: dict[str, Statistic] = {
         "Which row has the lowest value", lambda f, c, lc: _row_label(f, c, lc, False), True
     ),
 }
+
+
+def statistics(has_label: bool) -> dict[str, Statistic]:
+    """The summaries offered: "which row" ones only when rows have a name to give."""
+    return {name: s for name, s in STATISTICS.items() if has_label or not s.needs_label_column}
+
+
+def steps_problem(steps: object) -> str | None:
+    """What is wrong with a task's ``steps`` field (the step kinds its menus offer)."""
+    if steps is None:
+        return None
+    kinds = ", ".join(step_menus.KINDS)
+    if (
+        not isinstance(steps, list | tuple)
+        or not steps
+        or not all(isinstance(s, str) and s in step_menus.KINDS for s in steps)
+        or len(set(steps)) != len(steps)
+    ):
+        return f"steps: a list of the step kinds the menus offer, each once, any of: {kinds}."
+    return None
+
+
+class StepsProblem(ValueError):
+    """A step (``index``, from 0) the menus cannot use, in words for the student."""
+
+    def __init__(self, index: int | None, message: str) -> None:
+        super().__init__(message if index is None else f"step {index + 1}: {message}")
+        self.index, self.message = index, message
+
+
+def one_step(table: pd.DataFrame, raw: object, offered: Sequence[str]) -> pd.DataFrame:
+    """The table after one step as the menus make it; raises StepsProblem(None, why)."""
+    message = step_menus.menu_problem(raw, offered)
+    if message is None:
+        steps, problems = analysis_steps.parse([raw], [str(c) for c in table.columns])
+        message = " ".join(_plain_problem(p) for p in problems) or None
+    if message is None:
+        message = step_menus.compare_problem(table, raw)  # type: ignore[arg-type]
+    if message is None:
+        try:
+            return analysis_steps.evaluate(table, steps)
+        except analysis_steps.StepError as error:
+            message = error.problem.message
+    raise StepsProblem(None, message)
+
+
+def _plain_problem(problem: analysis_steps.Problem) -> str:
+    field = problem.path.split(".")[2:]  # steps[0].derive.formula -> formula
+    return f"{field[0]}: {problem.message}" if field else problem.message
+
+
+def run_steps(
+    base: pd.DataFrame, raw: object, offered: Sequence[str], label: str | None
+) -> tuple[pd.DataFrame, str | None]:
+    """The table after a list of steps, and the column naming its rows (a group's)."""
+    if not isinstance(raw, list):
+        raise StepsProblem(None, "the steps must be a list.")
+    if len(raw) > step_menus.MAX_MENU_STEPS:
+        raise StepsProblem(None, f"at most {step_menus.MAX_MENU_STEPS} steps.")
+    table = base
+    for index, item in enumerate(raw):
+        try:
+            table = one_step(table, item, offered)
+        except StepsProblem as problem:
+            raise StepsProblem(index, problem.message) from None
+        if "group" in item:
+            label = item["group"]["by"]
+    return table, label
+
+
+def menu_columns(table: pd.DataFrame, base: pd.DataFrame, columns: Sequence[str]) -> list[str]:
+    """The Column menu: the author's columns and the student's new ones, as in ``table``."""
+    return [c for c in table.columns if c in columns or c not in base.columns]
+
+
+def offered_table(data: pd.DataFrame, columns: Sequence[str], label: str | None) -> pd.DataFrame:
+    """The columns the menus work with: the author's and the one naming the rows."""
+    return data[list(dict.fromkeys([*columns, *([label] if label else [])]))]
+
+
+def summarise(table: pd.DataFrame, column: str, statistic: str, label: str | None) -> float | str:
+    stat = statistics(label is not None)[statistic]
+    return plain_value(stat.compute(table, column, label))
+
+
+def menu_answer(
+    data: pd.DataFrame,
+    columns: Sequence[str],
+    label_column: str | None,
+    offered: Sequence[str],
+    response: dict[str, Any],
+) -> float | str:
+    """What the menus give for ``{steps: [...], column, statistic}`` (``steps`` optional):
+    the one computation the widget, a stored answer's check and the author checks share.
+    Raises StepsProblem or AnswerError in plain words."""
+    base = offered_table(data, columns, label_column)
+    table, label = run_steps(base, response.get("steps", []), offered, label_column)
+    column, statistic = response.get("column"), response.get("statistic")
+    if column not in menu_columns(table, base, columns):
+        raise AnswerError(f"the Column menu has no {str(column)[:60]!r} after the steps")
+    if statistic not in statistics(label is not None):
+        raise AnswerError(f"the Summary menu has no {str(statistic)[:60]!r} here")
+    return summarise(table, column, statistic, label)
 
 
 def plain_value(value: Any) -> float | str:
@@ -104,15 +213,30 @@ class DataAnalysisTask(Task):
         columns: list[str],
         label_column: str | None = None,
         unit: str = "",
+        steps: list[str] | None = None,
     ) -> None:
         super().__init__(context, task_id, title, prompt)
         require_columns(task_id, data, [*columns, label_column])
+        problem = steps_problem(steps)
+        if problem:
+            raise ValueError(f"Task '{task_id}': {problem}")
         self.data = data
         self.columns = list(columns)
         self.label_column = label_column
         self.unit = unit
+        self.steps: list[str] = list(steps or [])
+        self.base = offered_table(data, self.columns, label_column)
         self.via: str | None = None
-        self.query: dict[str, str] | None = None
+        self.query: dict[str, Any] | None = None
+        self.rows: list[step_menus.StepRow] = []
+        self.table, self.label = self.base, label_column  # the table after the steps
+        self.broken = False  # a step row has a problem, so the steps are not used
+        self._quiet = False  # the menus are being set from code, not by the student
+
+    @classmethod
+    def field_problems(cls, fields: dict[str, Any]) -> list[tuple[str, str]]:
+        problem = steps_problem(fields.get("steps"))
+        return [("steps", problem)] if problem else []
 
     # Stored answers --------------------------------------------------------------
     def parse(self, value: Any) -> float | str:
@@ -123,24 +247,25 @@ class DataAnalysisTask(Task):
         if entry is None or self.value is None:
             return
         self.via = entry.get("via") if entry.get("via") in ("widgets", "code") else None
-        query = entry.get("query")
-        if (
-            isinstance(query, dict)
-            and query.get("column") in self.columns
-            and query.get("statistic") in self.statistics()
-        ):
-            self.query = {"column": query["column"], "statistic": query["statistic"]}
+        self.query = self._usable_query(entry.get("query"))
 
-    def statistics(self) -> dict[str, Statistic]:
+    def _usable_query(self, query: Any) -> dict[str, Any] | None:
+        """A stored query the menus can show again, else None (the value is kept anyway):
+        it comes from a file anyone could have written."""
+        try:
+            if not isinstance(query, dict) or not set(query) <= {"steps", "column", "statistic"}:
+                return None
+            menu_answer(self.data, self.columns, self.label_column, self.steps, query)
+        except Exception:  # any garbage: start the menus empty, never stop the workbook
+            return None
+        steps = query.get("steps") or []
         return {
-            name: stat
-            for name, stat in STATISTICS.items()
-            if self.label_column is not None or not stat.needs_label_column
+            **({"steps": steps} if steps else {}),
+            **{k: query[k] for k in ("column", "statistic")},
         }
 
-    def compute(self, column: str, statistic: str) -> float | str:
-        stat = self.statistics()[statistic]
-        return plain_value(stat.compute(self.data, column, self.label_column))
+    def statistics(self) -> dict[str, Statistic]:
+        return statistics(self.label is not None)
 
     def record(self, value: Any) -> None:
         """The code path: store a value the student computed with pandas."""
@@ -163,34 +288,124 @@ class DataAnalysisTask(Task):
     def build_controls(self) -> list[widgets.Widget]:
         style = {"description_width": "initial"}
         query = self.query or {}
-        self.column = widgets.Dropdown(
-            options=self.columns,
-            value=query.get("column", self.columns[0]),
-            description="Column",
-            style=style,
-        )
-        self.statistic = widgets.Dropdown(
-            options=[(stat.label, name) for name, stat in self.statistics().items()],
-            value=query.get("statistic", "sum"),
-            description="Summary",
-            style=style,
-        )
+        self.column = widgets.Dropdown(options=[], description="Column", style=style)
+        self.statistic = widgets.Dropdown(options=[], description="Summary", style=style)
         self.result = widgets.HTML()
         self.use = widgets.Button(
             description="Use this as my answer",
             tooltip="Save the result shown as your answer",
             button_style="primary",
             icon="check",
+            layout={"width": "max-content"},  # the whole label, not "Use this as my..."
         )
+        controls: list[widgets.Widget] = []
+        if self.steps:
+            controls = self._build_steps(query.get("steps", []))
+        self._refresh()
+        self._quiet = True
+        if query.get("column") in self.column.options:
+            self.column.value = query["column"]
+        if query.get("statistic") in dict(self.statistic.options).values():
+            self.statistic.value = query["statistic"]
+        self._quiet = False
         self.column.observe(self._preview, names="value")
         self.statistic.observe(self._preview, names="value")
         self.use.on_click(self._use)
         self._preview()
-        return [widgets.HBox([self.column, self.statistic]), self.result, self.use]
+        return [*controls, widgets.HBox([self.column, self.statistic]), self.result, self.use]
+
+    def _build_steps(self, stored: list[dict]) -> list[widgets.Widget]:
+        self.rows_box = widgets.VBox()
+        self.add_kind = widgets.Dropdown(
+            options=[(step_menus.KINDS[k], k) for k in self.steps],
+            description="Add a step",
+            style={"description_width": "initial"},
+        )
+        self.add = widgets.Button(description="Add", tooltip="Add this step", icon="plus")
+        self.add.on_click(lambda _: self._add_row(self.add_kind.value))
+        self.table_view = widgets.HTML()
+        for raw in stored:  # checked on restore: each is one step the menus can make
+            [(kind, fields)] = raw.items()
+            self._add_row(kind, fields)
+        heading = widgets.HTML(
+            "<p><strong>Steps</strong> (if you need them): change the table, "
+            "then pick a column and a summary below.</p>"
+        )
+        return [heading, self.rows_box, widgets.HBox([self.add_kind, self.add]), self.table_view]
+
+    def _add_row(self, kind: str, fields: dict | None = None) -> None:
+        if len(self.rows) >= step_menus.MAX_MENU_STEPS:
+            self.show_status(f"At most {step_menus.MAX_MENU_STEPS} steps.", problem=True)
+            return
+        row = step_menus.StepRow(kind, self._refresh, self._remove_row)
+        self.rows.append(row)
+        self.rows_box.children = [r.box for r in self.rows]
+        self._refresh()  # the new row lists the columns of the table it starts from
+        if fields:
+            self._quiet = True
+            row.fill(fields)
+            self._quiet = False
+            self._refresh()
+
+    def _remove_row(self, row: step_menus.StepRow) -> None:
+        self.rows.remove(row)
+        self.rows_box.children = [r.box for r in self.rows]
+        self._refresh()
+
+    def _refresh(self) -> None:
+        """Run the rows of steps in order, each on the table the one before made; show a
+        problem next to the first row that cannot run, and the table after the steps."""
+        if self._quiet:
+            return
+        self._quiet = True  # setting menus' options below must not call this again
+        try:
+            table, label, self.broken = self.base, self.label_column, False
+            for row in self.rows:
+                row.problem.value = ""
+                if self.broken:
+                    continue
+                row.set_columns([str(c) for c in table.columns])
+                raw = row.as_step()
+                try:
+                    if isinstance(raw, str):
+                        raise StepsProblem(None, raw)
+                    table = one_step(table, raw, self.steps)
+                except StepsProblem as problem:
+                    row.problem.value = step_menus.problem_html(problem.message)
+                    self.broken = True
+                    continue
+                label = raw["group"]["by"] if "group" in raw else label
+            self.table, self.label = table, label
+            if self.steps:
+                self.table_view.value = (
+                    "<p>Fix the step marked Problem, or remove it; until then the steps "
+                    "are not used.</p>"
+                    if self.broken
+                    else step_menus.table_html(table)
+                    if self.rows
+                    else ""
+                )
+            step_menus.set_options(self.column, menu_columns(table, self.base, self.columns))
+            statistic = self.statistic.value or "sum"
+            self.statistic.options = [(s.label, n) for n, s in self.statistics().items()]
+            self.statistic.value = statistic if statistic in self.statistics() else "sum"
+        finally:
+            self._quiet = False
+        self._preview()
+
+    def _current(self) -> float | str:
+        if self.column.value is None:
+            raise AnswerError("there is no column to summarise")
+        return summarise(self.table, self.column.value, self.statistic.value, self.label)
 
     def _preview(self, change: Any = None) -> None:
+        if self._quiet:
+            return
+        if self.broken:  # the steps' own message says what to do
+            self.result.value = ""
+            return
         try:
-            value = self.compute(self.column.value, self.statistic.value)
+            value = self._current()
         except (AnswerError, KeyError, TypeError, ValueError) as error:
             self.result.value = (
                 f"<p>That summary does not work for this column ({escape(error)}).</p>"
@@ -199,19 +414,34 @@ class DataAnalysisTask(Task):
         self.result.value = f"<p>Result: <strong>{escape(self.format(value))}</strong></p>"
 
     def _use(self, button: widgets.Button | None = None) -> None:
-        column, statistic = self.column.value, self.statistic.value
+        if self.broken:
+            self.show_status("Not saved: fix the step marked Problem, or remove it.", problem=True)
+            return
         try:
-            value = self.compute(column, statistic)
+            value = self._current()
         except (AnswerError, KeyError, TypeError, ValueError) as error:
             self.show_status(f"Not saved: that summary does not work here ({error}).", problem=True)
             return
-        query = {"column": column, "statistic": statistic}
+        steps = [row.as_step() for row in self.rows]
+        query: dict[str, Any] = {"steps": steps} if steps else {}
+        query.update(column=self.column.value, statistic=self.statistic.value)
         if self.save(value, via="widgets", query=query):
             self.via, self.query = "widgets", query
             self.show_status(f"✓ Saved {self.format(value)} as your answer.")
 
-    def fill(self, response: dict[str, str]) -> None:
-        """``{"column": ..., "statistic": ...}``: pick both menus, then press the button."""
+    def fill(self, response: dict[str, Any]) -> None:
+        """``{"steps": [...], "column": ..., "statistic": ...}`` (steps as in YAML, optional):
+        add each step's row of menus and set it, pick both menus, then press the button."""
+        for row in list(self.rows):
+            self._remove_row(row)
+        for raw in response.get("steps", []):
+            [(kind, fields)] = raw.items()
+            problem = step_menus.menu_problem(raw, self.steps)
+            if problem:
+                raise ValueError(f"Task '{self.id}': the menus cannot make {raw!r}: {problem}")
+            self.add_kind.value = kind
+            self.add.click()
+            self.rows[-1].fill(fields)
         self.column.value = response["column"]
         self.statistic.value = response["statistic"]
         self.use.click()
@@ -249,7 +479,10 @@ class DataAnalysisTask(Task):
         if self.via == "code":
             how = "Found with the student's own code."
         elif self.query:
-            stat = self.statistics()[self.query["statistic"]].label
+            stat = STATISTICS[self.query["statistic"]].label
+            steps = [step_menus.describe(raw) for raw in self.query.get("steps", [])]
+            if steps:  # one sentence: the steps, then the summary
+                stat = f"{'; '.join(steps)}; then {stat[0].lower()}{stat[1:]}"
             how = f"Found with the menus: {stat} of {self.query['column']}."
         return f"<p>{escape(self.format(self.value))}</p>" + (
             f"<p class='careerlab-how'><em>{escape(how)}</em></p>" if how else ""

@@ -36,7 +36,7 @@ class RatedCriterion:
 class RubricOutline:
     """What a self-assessment needs of a rubric: its levels and "I can" statements."""
 
-    levels: tuple[tuple[str, str], ...]  # (id, name), lowest first
+    levels: tuple[tuple[str, str], ...]  # (id, name) a student may choose, lowest first
     criteria: tuple[RatedCriterion, ...]
 
     @classmethod
@@ -44,9 +44,12 @@ class RubricOutline:
         """From careerlab.rubrics.format.as_data's shape; raises ValueError if it is not that."""
         if not isinstance(data, dict):
             raise ValueError("not a rubric")
+        # A 0-point level ("Missing") is for work that is not there: a student rating
+        # work they did never picks it, so it is not offered (nor accepted) here.
         levels = tuple(
             (str(level["id"]), str(level["name"]))
             for level in sorted(data["levels"], key=lambda level: float(level["points"]))
+            if float(level["points"]) > 0
         )
         criteria = tuple(
             RatedCriterion(str(c["id"]), str(c["title"]), str(c["i_can"])) for c in data["criteria"]
