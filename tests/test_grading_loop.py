@@ -24,6 +24,9 @@ GRADE_CELLS = [
     "gross-pay-test",
     "fica-test",
     "total-test",
+    "social-security-test",
+    "total-withheld-test",
+    "percent-withheld-test",
     "plan-test",
     "career-fit-test",
 ]
@@ -43,6 +46,9 @@ EXPECTED = {
         "gross-pay-test": 1,
         "fica-test": 1,
         "total-test": 1,
+        "social-security-test": 1,
+        "total-withheld-test": 2,
+        "percent-withheld-test": 2,
         "plan-test": 2,
         "career-fit-test": 1,
     },
@@ -52,6 +58,9 @@ EXPECTED = {
         "gross-pay-test": 0,
         "fica-test": 1,
         "total-test": 1,
+        "social-security-test": 0,  # carol has not reached the percent tasks yet
+        "total-withheld-test": 0,
+        "percent-withheld-test": 0,
         "plan-test": 0,
         "career-fit-test": 0,  # carol leaves the reflection for later
     },

@@ -38,10 +38,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     text = text.replace("# Your First Paycheck", f"# Your First Paycheck {SCRIPT} {IMAGE}")
     source.write_text(text)
     rubric = root / "rubrics" / "coffee-site.yml"
+    anchor = "beginning: Most numbers are missing"
+    assert anchor in rubric.read_text()  # or the hostile text would silently not be there
     rubric.write_text(
-        rubric.read_text().replace(
-            "beginning: Few numbers", f'beginning: "{SCRIPT}" Few numbers'.replace('"', "", 2)
-        )
+        rubric.read_text().replace(anchor, f"beginning: {SCRIPT} Most numbers are missing")
     )
     with jupyter_lab(root, root, tmp_path_factory.mktemp("state")) as running:
         yield running

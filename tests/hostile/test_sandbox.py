@@ -272,6 +272,14 @@ def sandbox_of(graded: dict) -> dict[str, str]:
     return {s["student"]: s for s in graded["report"]["submissions"]}
 
 
+def autograded_points(class_folder: Path) -> float:
+    """What the computer can give: the autograded cells' points (the rubric's are a
+    teacher's, so a correct submission's score before grading by hand is this)."""
+    nb = nbformat.read(class_folder / "workbooks" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
+    meta = [cell.metadata.get("nbgrader", {}) for cell in nb.cells]
+    return sum(m.get("points", 0) for m in meta if m.get("grade") and not m.get("solution"))
+
+
 def test_as_root_nothing_secret_is_readable_and_nothing_gets_out(class_folder):
     graded = grade_hostile_class(class_folder, "as-root", as_nobody=False)
     check_nothing_got_out(graded)
@@ -282,7 +290,7 @@ def test_as_root_nothing_secret_is_readable_and_nothing_gets_out(class_folder):
     assert {row["sandbox"] for row in rows.values()} == {expected}, rows
     # The honest work still runs (pandas, the widgets' answers file) and scores in full.
     assert rows["correct"]["status"] == "graded"
-    assert rows["correct"]["score"] == rows["correct"]["max_score"] > 0
+    assert rows["correct"]["score"] == autograded_points(class_folder) > 0
 
 
 def test_as_a_normal_account_nothing_secret_is_readable_and_nothing_gets_out(class_folder):
@@ -298,7 +306,7 @@ def test_as_a_normal_account_nothing_secret_is_readable_and_nothing_gets_out(cla
         f"uid={NOBODY.pw_uid} (not dropped: the grader is not root)"
     )
     assert {row["sandbox"] for row in rows.values()} == {expected}, rows
-    assert rows["correct"]["score"] == rows["correct"]["max_score"] > 0
+    assert rows["correct"]["score"] == autograded_points(class_folder) > 0
 
 
 def test_the_socket_filter_refuses_with_an_error_and_kills_nothing():
