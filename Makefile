@@ -38,10 +38,14 @@ tryout: release
 	careerlab try --all
 
 ## Start JupyterLab with the course on 127.0.0.1 (nbgrader formgrader and Voila included).
+## On another port: make start PORT=9000. port_retries=0: on a busy port the server stops with
+## an error instead of moving to another port, so every address printed is the real one.
 start: tryout
 	@echo "CareerLab: open the URL below. Students' copies are in tryout/, e.g. tryout/first-paycheck/first-paycheck.ipynb"
 	@echo "Rubric grading page (after opening that URL, in the same browser): http://127.0.0.1:$(PORT)/careerlab/grade"
-	jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser --ServerApp.root_dir=$(CURDIR) \
+	@echo "Commands (careerlab, nbgrader): in a new terminal (also JupyterLab's), first: cd $(CURDIR) && source $(VENV)/bin/activate"
+	jupyter lab --ip=127.0.0.1 --port=$(PORT) --ServerApp.port_retries=0 --no-browser \
+	  --ServerApp.root_dir=$(CURDIR) \
 	  $$(if [ "$$(id -u)" = 0 ]; then echo --allow-root; fi)  # containers and CI run as root
 
 ## npm tools: configurable-http-proxy (JupyterHub's proxy), axe-core (accessibility checks)
@@ -78,9 +82,11 @@ format: venv
 	ruff format .
 	ruff check --fix .
 
-## The whole test suite.
+## The whole test suite, on two cores (groups of tests that share a set-up stay on one worker:
+## tests/conftest.py). TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
 test: test-deps lint data
-	pytest
+	pytest $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadgroup)
 
 clean:
 	rm -rf release/*/ tryout/ submitted/ autograded/ feedback/ exchange/ gradebook.db .pytest_cache

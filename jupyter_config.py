@@ -38,6 +38,16 @@ c.Exchange.path_includes_course = False
 c.Exchange.assignment_dir = os.environ.get(
     "CAREERLAB_STUDENT_DIR", str(ROOT / course.TRYOUT_DIRECTORY)
 )
+if "CAREERLAB_STUDENT_DIR" not in os.environ:
+    # nbgrader's Assignment List changes into this folder before it lists anything: a
+    # missing tryout/ (nothing tried or fetched yet) is a server error in the student's panel.
+    try:
+        (ROOT / course.TRYOUT_DIRECTORY).mkdir(exist_ok=True)
+    except OSError:
+        pass  # a read-only course folder: fetch says why when it is used
+# Before the teacher's first release there is no exchange folder: the list is empty, not an
+# error about setting up the exchange (careerlab.exchange.listing).
+c.ExchangeFactory.list = "careerlab.exchange.listing.ListBeforeRelease"
 
 # A submission is regular files and folders only, within nbgrader's own size limits
 # (CourseDirectory.max_file_size / max_dir_size, kilobytes; careerlab.exchange.files):
@@ -49,6 +59,24 @@ c.Autograde.pre_convert_hook = "careerlab.exchange.files.quarantine_before_autog
 
 # Released code stubs must not raise, so an empty workbook runs top to bottom.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE"}
+# nbgrader's release steps, then one more: a test cell left empty once its hidden tests are
+# cut out is taken out of the student's copy (careerlab.exchange.student_copy); autograde
+# puts it back at its place from the teacher's release, and its tests from the gradebook.
+c.GenerateAssignment.preprocessors = [
+    "nbgrader.preprocessors.IncludeHeaderFooter",
+    "nbgrader.preprocessors.InstantiateTests",
+    "nbgrader.preprocessors.LockCells",
+    "nbgrader.preprocessors.ClearSolutions",
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.CheckCellMetadata",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "nbgrader.preprocessors.SaveCells",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbgrader.preprocessors.ClearMarkScheme",
+    "nbgrader.preprocessors.ComputeChecksums",
+    "careerlab.exchange.student_copy.LeaveOutEmptyTests",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 
 # A student's widget answers live in <workbook>.answers.json beside the notebook.
 # It is never in workbooks/, so autograde has nothing to overwrite it with; this
@@ -72,12 +100,16 @@ c.Autograde.post_convert_hook = "careerlab.rubrics.levels.after_autograde"
 # Each feedback page gets the rubric, and the student's showcase goes beside it (a student
 # on JupyterHub fetches it with the feedback). "careerlab.feedback.add_rubric" alone still works.
 c.GenerateFeedback.post_convert_hook = "careerlab.showcase.page.feedback_with_showcase"
-# Feedback never shows hidden tests' code (nbgrader's own two steps come first).
+# Feedback never shows hidden tests' code (nbgrader's own two steps come first), and reads
+# as one page in student language: the score story, then the work without test cells,
+# grade ids or prompts (careerlab.feedback.page).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "careerlab.feedback.hidden.HideTestsInFeedback",
+    "careerlab.feedback.page.OnePage",
 ]
+c.GenerateFeedback.exporter_class = "careerlab.feedback.page.FeedbackPage"
 # `careerlab autograde`'s limits for each submission (docs/grading.md). A cell past
 # cell_timeout is interrupted as nbgrader does (0: nbgrader's Execute.timeout, 30 s);
 # past any other limit the submission fails with that reason and the batch goes on.

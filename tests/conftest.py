@@ -70,6 +70,40 @@ def only_coffee_site(root: Path) -> None:
             path.unlink()
 
 
+# `make test` runs the suite on both cores (pytest-xdist, --dist loadgroup). A module's tests
+# stay together on one worker, so its module fixtures are set up once; modules that share an
+# expensive session set-up share a group, so it is built once; the hub's tests are one group
+# because they share one hub, its Unix accounts and /srv/careerlab-tests.
+SHARED_SETUPS = ("every_project_graded", "hostile_class", "paycheck")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups into the tests' ids
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    modules: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        modules.setdefault(item.nodeid.split("::")[0], []).append(item)
+    for module, members in modules.items():
+        used = {name for item in members for name in getattr(item, "fixturenames", ())}
+        if module.startswith("tests/hub/"):
+            group = "hub"
+        else:
+            group = next((name for name in SHARED_SETUPS if name in used), module)
+        for item in members:
+            if not any(item.iter_markers("xdist_group")):
+                item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_jupyter_data(tmp_path_factory: pytest.TempPathFactory):
+    """Every app a test starts keeps its Jupyter data (nbgrader's cache of submissions above
+    all) in a folder of the test run's own, never the user's: a teacher who ran the tests
+    would otherwise see test students' work in their Assignment List."""
+    folder = tmp_path_factory.mktemp("jupyter-data")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("JUPYTER_DATA_DIR", str(folder))
+        yield folder
+
+
 @pytest.fixture
 def course(tmp_path: Path) -> Path:
     """A fresh course copy with nothing generated yet."""

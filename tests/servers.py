@@ -87,14 +87,21 @@ def _write_lab_settings(folder: Path) -> None:
 
 @contextmanager
 def jupyter_lab(
-    course_root: Path, root_dir: Path, state: Path, base_url: str = "/"
+    course_root: Path,
+    root_dir: Path,
+    state: Path,
+    base_url: str = "/",
+    unset: tuple[str, ...] = (),
 ) -> Iterator[Server]:
     """Run ``jupyter lab`` configured as ``course_root``'s course, serving ``root_dir``.
 
     ``base_url`` serves everything under a prefix, as JupyterHub does (``/user/<name>/``);
-    ``Server.url`` then includes it."""
+    ``Server.url`` then includes it. ``unset``: variables of the tests' course
+    environment the server runs without (as ``make start`` does)."""
     _write_lab_settings(state / "user-settings")
     env = course_env(course_root)
+    for name in unset:
+        env.pop(name, None)
     env.update(
         JUPYTER_RUNTIME_DIR=str(state / "runtime"),
         JUPYTER_DATA_DIR=str(state / "data"),

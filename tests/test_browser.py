@@ -180,6 +180,32 @@ def focused(page) -> str:
 
 
 # --- What the student does and what must hold ------------------------------------------
+STATE_LOOK = """el => { const s = getComputedStyle(el); const icon = el.querySelector(
+  '.careerlab-status-icon'); return [el.className, s.color, s.backgroundColor,
+  icon ? icon.textContent + '|' + icon.getAttribute('aria-label') : ''] }"""
+
+
+def states_look_different(page, number, expect) -> None:
+    """Enter on the empty box says what is needed; a percent typed for dollars (saved, check
+    this), a word (a problem) and a number (saved) each look different on the page: class,
+    colour, background and icon with its spoken words (tests/tasks/test_status.py checks
+    the colours' contrast). Ends with 12 saved and the box empty for the real answer."""
+    shown = status(page, "number")
+    number.click()
+    page.keyboard.press("Enter")
+    expect(shown).to_contain_text("type a number in dollars")
+    looks = {}
+    for text, state in (("12%", "check"), ("forty", "problem"), ("12", "saved")):
+        number.fill(text)
+        number.press("Enter")
+        expect(shown).to_have_class(re.compile(f"careerlab-status-{state}"))
+        looks[state] = shown.evaluate(STATE_LOOK)[1:]
+    for part in range(3):  # colour, background, icon: each differs between the three
+        assert len({look[part] for look in looks.values()}) == 3, looks
+    assert looks["saved"][0] == "rgb(27, 94, 32)" and looks["problem"][0] == "rgb(183, 28, 28)"
+    number.fill("")
+
+
 def answer_every_task(page, expect) -> None:
     """Answer each task through its widget. The short text is done with the keyboard only."""
     choice = task(page, "choice")
@@ -187,10 +213,11 @@ def answer_every_task(page, expect) -> None:
     expect(status(page, "choice")).to_contain_text("✓ Saved")
 
     number = task(page, "number").get_by_label("Your answer")
+    states_look_different(page, number, expect)
     number.click()
     page.keyboard.type("$496.00")
     page.keyboard.press("Enter")  # continuous_update=False: Enter commits the value
-    expect(status(page, "number")).to_contain_text("✓ Saved 496 dollars")
+    expect(status(page, "number")).to_contain_text("✓ Saved $496.00")
 
     # Keyboard only: Tab moves on from the number box to the short-text box.
     page.keyboard.press("Tab")
@@ -201,13 +228,17 @@ def answer_every_task(page, expect) -> None:
     expect(status(page, "short-text")).to_contain_text("✓ Saved")
 
     data = task(page, "data-analysis")
-    data.get_by_label("Column").select_option("net_pay")
+    # The menu shows the datasheet's label, not net_pay.
+    data.get_by_label("Column").select_option("Net pay (take-home) (dollars)")
     data.get_by_label("Summary").select_option(label="Total (add them up)")
-    expect(data).to_contain_text("Result: 2,136.42 dollars")
+    expect(data).to_contain_text("Result: $2,136.42")
     data.get_by_role("button", name="Use this as my answer").click()
-    expect(status(page, "data-analysis")).to_contain_text("✓ Saved 2,136.42 dollars")
+    expect(status(page, "data-analysis")).to_contain_text("✓ Saved $2,136.42")
 
     plan = task(page, "long-text")
+    # Prose is written in the reading font (workbook.css), not a browser's monospace.
+    font = plan.get_by_label("Your response").evaluate("el => getComputedStyle(el).fontFamily")
+    assert "monospace" not in font.casefold(), font
     plan.get_by_label("Your response").click()
     page.keyboard.type(PLAN)
     expect(plan).to_contain_text(f"{len(PLAN.split())} words")
@@ -261,10 +292,10 @@ def check_widgets_show_answers(page, expect) -> None:
     expect(reflection.get_by_label("What did you like about this work?")).to_have_value(LIKED)
     expect(reflection.get_by_label("Maybe")).to_be_checked()
     data = task(page, "data-analysis")
-    expect(data.get_by_label("Column")).to_have_value("net_pay")
+    expect(data.get_by_label("Column")).to_have_value("Net pay (take-home) (dollars)")
     # ipywidgets uses the option labels as the <select>'s values.
     expect(data.get_by_label("Summary")).to_have_value("Total (add them up)")
-    expect(data).to_contain_text("Result: 2,136.42 dollars")
+    expect(data).to_contain_text("Result: $2,136.42")
     # Not the data task: the notebook's code-path cell runs wb.record(..., None) after
     # it, which replaces that status with "No answer from your code yet: ...".
     for kind in ("choice", "number", "short-text", "long-text"):
@@ -292,7 +323,7 @@ def answer_again_with_keyboard(page, expect, answers: Path) -> None:
         page.keyboard.press("Tab")
         expect(target, f"Tab went to {focused(page)}").to_be_focused()
     page.keyboard.press("Enter")
-    expect(status(page, "data-analysis")).to_have_text("✓ Saved 2,136.42 dollars as your answer.")
+    expect(status(page, "data-analysis")).to_have_text("✓ Saved $2,136.42 as your answer.")
 
     # The choice task: Tab to the next option and press Space, then back again.
     choice = task(page, "choice")

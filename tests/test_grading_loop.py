@@ -68,6 +68,15 @@ EXPECTED = {
 }
 
 
+# Where nbgrader keeps a copy of every submission for the student's Assignment List, unless
+# told otherwise: the user's own Jupyter data folder.
+USERS_CACHE = Path.home() / ".local" / "share" / "jupyter" / "nbgrader_cache"
+
+
+def cached(folder: Path) -> set[str]:
+    return {path.name for path in folder.glob("*/*")} if folder.is_dir() else set()
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> tuple[Path, dict[str, bytes]]:
     from .conftest import make_course
@@ -100,6 +109,12 @@ def graded(tmp_path_factory) -> tuple[Path, dict[str, bytes]]:
     result = run_app(root, "nbgrader", "autograde", ASSIGNMENT)
     stray.unlink()
     return root, kept, result.stdout + result.stderr
+
+
+def test_submissions_are_cached_in_the_test_runs_own_data_folder(graded, own_jupyter_data):
+    own = cached(own_jupyter_data / "nbgrader_cache")
+    assert set(EXPECTED) <= {name.split("+")[0] for name in own}
+    assert not own & cached(USERS_CACHE), "a test wrote into the user's nbgrader cache"
 
 
 def test_every_score_is_what_the_answers_earn(graded):
@@ -135,5 +150,5 @@ def test_graders_read_widget_answers_in_the_autograded_notebook(graded):
     """nbconvert has no widget state, so each task carries an HTML copy of the answer."""
     root, _, _ = graded
     text = (root / "autograded" / "alice" / ASSIGNMENT / NOTEBOOK).read_text()
-    assert "496 dollars" in text and "2,136.42 dollars" in text
+    assert "$496.00" in text and "$2,136.42" in text
     assert "Saving first means I reach my goal" in text

@@ -54,15 +54,29 @@ def test_memo_field_by_field():
                 "Recommendation",
                 "Say what you recommend and why, in two or three sentences.",
                 4,
+                words=Words(20, 60),
             ),
             Part(
                 "evidence",
                 "Evidence",
                 "Give the numbers from your analysis that support it. Mention your chart.",
                 6,
+                words=Words(30, 90),
             ),
-            Part("risks", "Risks", "What could go wrong, and how to reduce the risk.", 4),
-            Part("next_steps", "Next steps", "What should happen next, and who does it.", 3),
+            Part(
+                "risks",
+                "Risks",
+                "What could go wrong, and how to reduce the risk.",
+                4,
+                words=Words(20, 60),
+            ),
+            Part(
+                "next_steps",
+                "Next steps",
+                "What should happen next, and who does it.",
+                3,
+                words=Words(15, 45),
+            ),
         ),
     )
 
@@ -81,24 +95,28 @@ def test_sbar_field_by_field():
                 "Situation",
                 "Who the patient is and what is wrong right now, in one or two sentences.",
                 3,
+                words=Words(25, 75),
             ),
             Part(
                 "background",
                 "Background",
                 "The surgery, the post-op day, and the history that matters now.",
                 4,
+                words=Words(35, 105),
             ),
             Part(
                 "assessment",
                 "Assessment",
                 "The vital signs and how they changed, with numbers. Mention your chart.",
                 6,
+                words=Words(55, 165),
             ),
             Part(
                 "recommendation",
                 "Recommendation",
                 "What you are asking for, and how soon. Say what you will do meanwhile.",
                 4,
+                words=Words(35, 105),
             ),
         ),
     )
@@ -117,6 +135,7 @@ def test_poster_field_by_field():
                 "A fact with a number, such as how much the plan makes or saves",
                 2,
                 max_chars=300,
+                words=Words(15, 50),
             ),
             Part(
                 "fact_2",
@@ -124,6 +143,7 @@ def test_poster_field_by_field():
                 "A fact that compares, such as a share of the whole or a picture people know",
                 2,
                 max_chars=300,
+                words=Words(15, 50),
             ),
             Part(
                 "fact_3",
@@ -131,6 +151,7 @@ def test_poster_field_by_field():
                 "A fact about the science or the choice, such as why this spot",
                 2,
                 max_chars=300,
+                words=Words(15, 50),
             ),
             Part(
                 "call_to_action",
@@ -138,6 +159,7 @@ def test_poster_field_by_field():
                 "One clear thing you want readers to do, and when or where.",
                 3,
                 max_chars=500,
+                words=Words(20, 80),
             ),
         ),
     )
@@ -150,6 +172,7 @@ def test_a_hint_with_a_colon_survives_the_yaml():
         "Timeline",
         "The key events in time order, one per line, like: 2:14 a.m. - ...",
         7,
+        words=Words(25, 75),
     )
 
 

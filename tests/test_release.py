@@ -13,6 +13,9 @@ import pytest
 
 from careerlab import course
 from careerlab.author import check_assignment
+from careerlab.author.build import shows_only_careerlab
+from careerlab.autograde.author_cells import restore
+from careerlab.exchange.student_copy import with_left_out_cells
 from careerlab.testing.simulate import answer, load_solutions
 
 from .conftest import REPO, run_app
@@ -32,6 +35,56 @@ def test_release_has_no_solutions_or_hidden_tests(released_course, name):
         text = notebook.read_text()
         for secret in ("BEGIN SOLUTION", "HIDDEN TESTS", "wb.grade(", "NotImplementedError"):
             assert secret not in text, (notebook.name, secret)
+
+
+def _grade_id(cell: nbformat.NotebookNode) -> str:
+    return cell.metadata.get("nbgrader", {}).get("grade_id", "")
+
+
+@pytest.mark.parametrize("name", WORKBOOKS)
+def test_a_student_sees_tasks_not_their_code_and_no_empty_cells(released_course, name):
+    notebook = released_course / "release" / name / f"{name}.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    tasks = [c for c in code if _grade_id(c).endswith("-task")]
+    assert tasks and all(c.metadata.get("jupyter", {}).get("source_hidden") for c in tasks)
+    # The code a student who codes edits, and the tables they read, stay in view.
+    shown = [c for c in code if not c.metadata.get("jupyter", {}).get("source_hidden")]
+    assert any(c.metadata.nbgrader.get("solution") or "read_csv" in c.source for c in shown)
+    assert [_grade_id(c) for c in code if not c.source.strip()] == []
+    # Every hidden test the source has is left out, and the teacher's release says where.
+    source = nbformat.read(REPO / "workbooks" / name / f"{name}.ipynb", as_version=4)
+    hidden = [_grade_id(c) for c in source.cells if "BEGIN HIDDEN TESTS" in c.source]
+    whole, left_out = with_left_out_cells(nb)
+    assert hidden and set(hidden) <= left_out
+    assert [_grade_id(c) for c in whole.cells] == [_grade_id(c) for c in source.cells]
+
+
+def test_only_cells_that_just_show_careerlab_fold_their_code():
+    profile = "from careerlab.careers import career_profile, profile_html\n\n"
+    assert shows_only_careerlab(profile + 'display(HTML(profile_html(career_profile("13-1161"))))')
+    assert shows_only_careerlab('wb.check()\nwb.choice("a", "A", "Pick.", options={"x": "X"})')
+    # Code a student who codes reads or needs stays in view: setup, tables, broken code.
+    assert not shows_only_careerlab("import pandas as pd\nfrom careerlab import Workbook\nwb = 1")
+    assert not shows_only_careerlab('books["net"] = books["revenue"] - books["costs"]\nbooks')
+    assert not shows_only_careerlab("print(wb.check())\nos.remove('x')")
+    assert not shows_only_careerlab("wb.check(")
+    assert not shows_only_careerlab("")
+
+
+def test_autograde_puts_the_left_out_tests_back_without_a_note(released_course):
+    release = nbformat.read(
+        released_course / "release" / "first-paycheck" / "first-paycheck.ipynb", as_version=4
+    )
+    author, left_out = with_left_out_cells(release)
+    honest = nbformat.from_dict(json.loads(json.dumps(release)))
+    assert restore(honest, author, set(), left_out) == []
+    assert [_grade_id(c) for c in honest.cells] == [_grade_id(c) for c in author.cells]
+    # A student who deletes a cell they were given still gets it back, with a note.
+    deleting = nbformat.from_dict(json.loads(json.dumps(release)))
+    deleting.cells = [c for c in deleting.cells if _grade_id(c) != "net-pay-task"]
+    notes = restore(deleting, author, set(), left_out)
+    assert notes == ["deleted cells put back: 'net-pay-task'"]
 
 
 @pytest.mark.parametrize("name", WORKBOOKS)

@@ -51,7 +51,7 @@ def test_the_showcase_shows_every_answer(graded_course):
     root, _ = graded_course
     html = showcase_html(root, "first-paycheck", "ana")
     assert "The pay you take home after taxes and deductions" in html
-    assert "496 dollars" in html and "2,052.78 dollars" in html
+    assert "$496.00" in html and "$2,052.78" in html
     assert "Found with the student&#x27;s own code." in html
     assert "Work by ana" in html
 

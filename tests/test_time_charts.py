@@ -204,7 +204,7 @@ def test_the_task_the_grading_page_and_the_showcase_draw_the_same_line(tmp_path)
     shifts = task.data
     shuffled = shifts.sort_values("temperature_c", ascending=False)
     assert shuffled["shift"].tolist() != shifts["shift"].tolist()
-    line = charts.draw_png(shuffled, "shift", "temperature_c", "line", DESIGN["title"])
+    line = charts.draw_png(shuffled, "shift", "temperature_c", "line", DESIGN["title"], task.names)
     assert in_workbook == [charts.png_data_url(line)]
     alt = re.search(r'alt="([^"]*)"', task.answer_html()).group(1)
     places = [alt.index(f"{name}: ") for name in shifts["shift"]]  # the screen reader's order

@@ -57,7 +57,13 @@ def test_check_reports_progress_and_never_raises(tmp_path, monkeypatch):
     wb.short_text("s", "Name", "Name?")
     wb.check()
     wb.record("s", 5)  # not a data task: a notice, not an error
-    html = " ".join(item.data for item in shown if isinstance(getattr(item, "data", None), str))
+    # Notices are HTML outputs; the progress list is a widget (it follows each save).
+    html = " ".join(
+        text
+        for item in shown
+        for text in (getattr(item, "data", None), getattr(item, "value", None))
+        if isinstance(text, str)
+    )
     assert "0 of 2 tasks answered" in html
     assert "needs a new answer" in html and "it is not a number" in html
     assert "no data question called" in html

@@ -434,8 +434,24 @@ def cmd_showcase(args: argparse.Namespace) -> int:
         print(f"Wrote {args.html}")
         return 0
     query = urlencode({"assignment": args.assignment, "student": args.student})
-    print(f"{args.server.rstrip('/')}/voila/render/{NOTEBOOK_PATH}?{query}")
+    server = args.server or course_server(root)
+    print(f"{server.rstrip('/')}/voila/render/{NOTEBOOK_PATH}?{query}")
     return 0
+
+
+DEFAULT_SERVER = "http://127.0.0.1:8888"  # make start's (its PORT)
+
+
+def course_server(root: Path) -> str:
+    """The address of the running Jupyter server of this course (its real port, from
+    Jupyter's own runtime files), else `make start`'s default."""
+    from jupyter_server.serverapp import list_running_servers
+
+    for info in list_running_servers():
+        served = info.get("root_dir") or info.get("notebook_dir") or ""
+        if served and Path(served).resolve() == root.resolve() and info.get("url"):
+            return str(info["url"])
+    return DEFAULT_SERVER
 
 
 FILTERS = ("cluster", "sub_cluster", "grade_band", "subject", "standard", "skill", "stage")
@@ -579,7 +595,9 @@ def build_parser() -> argparse.ArgumentParser:
     showcase = sub.add_parser("showcase", help="a student's showcase: its address, or --html")
     showcase.add_argument("assignment")
     showcase.add_argument("student")
-    showcase.add_argument("--server", default="http://127.0.0.1:8888", help="JupyterLab's address")
+    showcase.add_argument(
+        "--server", help="JupyterLab's address (default: the course's running server, else 8888)"
+    )
     showcase.add_argument("--html", help="write the showcase as one HTML file instead")
     showcase.set_defaults(run=cmd_showcase)
     autograde = sub.add_parser(

@@ -10,7 +10,7 @@ import os
 import re
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from careerlab.workbook.answers import HELPER_FILE_PATTERNS, answers_filename
 
@@ -86,10 +86,36 @@ def guard_gradebook() -> None:
 
     if not event.contains(Student.id, "set", _check_set_id):
         event.listen(Student.id, "set", _check_set_id)
+    if not event.contains(Student, "before_insert", _name_new_student):
+        event.listen(Student, "before_insert", _name_new_student)
 
 
 def _check_set_id(target: object, value: object, *_: object) -> None:
     check_student_id(value)
+
+
+def known_name(student_id: str) -> tuple[str, str]:
+    """(first, last) for a student nobody named: on one machine the student is the login,
+    so the account's full name (the first field of its GECOS, when it has two words or
+    more); otherwise the id itself as the last name, which is how Formgrader (which shows
+    "last, first" and "None, None" for a row without names) then lists them."""
+    import pwd
+
+    try:
+        full = pwd.getpwnam(student_id).pw_gecos.split(",")[0].strip()
+    except (KeyError, OSError):
+        full = ""
+    first, _, last = full.rpartition(" ")
+    if first.strip() and last:
+        return first.strip(), last
+    return "", student_id
+
+
+def _name_new_student(mapper: object, connection: object, target: Any) -> None:
+    """A Student row added without names (autograde, collect, Formgrader) gets known_name();
+    names given (the roster import, Formgrader's editor, ``nbgrader db student add``) stay."""
+    if not (target.first_name or target.last_name) and isinstance(target.id, str):
+        target.first_name, target.last_name = known_name(target.id)
 
 
 def gradebook_url(root: Path) -> str:
@@ -160,6 +186,24 @@ def _directory(root: Path, config: Config) -> CourseDirectory:
     if not config.get("CourseDirectory", {}).get("root"):
         directory.root = str(root)  # nbgrader's default is the working folder
     return directory
+
+
+FileStamp = tuple[tuple[int, ...], ...]
+
+
+def file_stamp(*paths: Path) -> FileStamp:
+    """What changes whenever one of ``paths`` is written, replaced or removed: each file's
+    inode, size, modification and change times (``()`` when missing). A cache of what was
+    read from the files keys on it (the grading page); ctime cannot be set back by hand."""
+    found = []
+    for path in paths:
+        try:
+            info = path.stat()
+        except OSError:
+            found.append(())
+        else:
+            found.append((info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns))
+    return tuple(found)
 
 
 def work_folder(directory: CourseDirectory, step: str, student: str, assignment: str) -> Path:

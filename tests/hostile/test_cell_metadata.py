@@ -17,6 +17,7 @@ from collections.abc import Callable
 import nbformat
 import pytest
 
+from careerlab.exchange.student_copy import with_left_out_cells
 from careerlab.testing.classroom import gradebook_grades
 
 from .conftest import Paycheck, grade_both, paycheck_course
@@ -63,8 +64,15 @@ def _drop_nbgrader(nb: nbformat.NotebookNode) -> None:
 
 
 def _delete_tests(nb: nbformat.NotebookNode) -> None:
+    # The student's copy has no hidden-test cells to delete: the tests go, and the
+    # locked cells that show the tasks with them.
     tests = _tests(nb)
-    nb.cells = [c for c in nb.cells if c not in tests]
+    nb.cells = [
+        c
+        for c in nb.cells
+        if c not in tests
+        and not c.metadata.get("nbgrader", {}).get("grade_id", "").endswith("-task")
+    ]
 
 
 def _set_in_tests(**values: object) -> Edit:
@@ -152,6 +160,10 @@ def graded(tmp_path_factory: pytest.TempPathFactory, paycheck: Paycheck) -> dict
         if edit is not None:
             path = folder / f"{ASSIGNMENT}.ipynb"
             nb = nbformat.read(path, as_version=4)
+            if student in HOSTILE:
+                # The release leaves emptied test cells out of the student's copy, but its
+                # metadata says where they were: a hostile student puts them back to edit.
+                nb, _ = with_left_out_cells(nb)
             edit(nb)
             nbformat.write(nb, path)
     stock = base / "stock"

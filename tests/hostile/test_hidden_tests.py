@@ -222,7 +222,7 @@ def test_a_report_is_judged_against_the_key_in_the_grader():
     (wrong,) = outputs(400.0)
     assert (wrong["ename"], wrong["evalue"]) == (
         "AssertionError",
-        "Net pay: 400 dollars is not correct yet.",
+        "Net pay: $400.00 is not correct yet.",
     )
     for forged in ("412.5", [412.5], {"v": 1}, True, None):
         assert outputs(forged)[0]["ename"] == "AssertionError", forged

@@ -6,6 +6,7 @@ import pytest
 
 from careerlab.workbook.tasks.base import AnswerError
 
+from ..conftest import REPO
 from .conftest import HOSTILE, assert_inert, reopen
 
 
@@ -29,7 +30,7 @@ def test_the_widget_path_saves_value_and_query(workbook, folder, table):
     again = define(reopen(folder), table)
     assert again.value == 60.75
     assert (again.column.value, again.statistic.value) == ("sales", "sum")
-    assert "Total (add them up) of sales" in again.render_html()
+    assert "Total (add them up) of Sales" in again.render_html()  # the column in words
 
 
 def test_which_row_questions_answer_with_a_label(workbook, table):
@@ -53,7 +54,7 @@ def test_the_code_path_records_what_pandas_computed(workbook, folder, table):
 def test_code_answers_that_are_not_one_value_are_explained(workbook, table, value):
     task = define(workbook, table)
     workbook.record("top", value)
-    assert task.value is None and "Problem:" in task._status.value
+    assert task.value is None and "careerlab-problem" in task._status.value
 
 
 def test_recording_for_an_unknown_task_never_raises(workbook, table):
@@ -77,7 +78,7 @@ def test_a_tampered_query_is_ignored_but_the_value_kept(workbook, folder, table)
     )
     task = define(reopen(folder), table)
     assert task.value == 5.0 and task.query is None
-    assert task.column.value == "sales"
+    assert task.column.value is None  # the menus start empty
 
 
 def test_hostile_labels_are_inert(workbook, table):
@@ -118,6 +119,11 @@ def define_steps(wb, steps=None):
     return wb["profit"]
 
 
+def values(menu):
+    """The columns a menu offers (it shows each by its label)."""
+    return [value for _, value in menu.options]
+
+
 def add(task, kind, **menus):
     """What a student does: pick the kind, press Add, set the new row's menus."""
     task.add_kind.value = kind
@@ -131,10 +137,10 @@ def add(task, kind, **menus):
 def test_steps_added_in_the_menus_give_the_keys_answer(workbook, folder):
     task = define_steps(workbook)
     add(task, "derive", column="profit", left="sales", operator="-", right="cost")
-    assert "profit" in task.column.options  # a new column can be summarised
+    assert "profit" in values(task.column)  # a new column can be summarised
     add(task, "filter", column="day", **{"is": "=="}, value="sun")
     add(task, "group", by="store", summary="sum", column="profit")
-    assert task.column.options == ("profit",)  # after a group: its column
+    assert values(task.column) == ["profit"]  # after a group: its column
     assert ">east</td><td" in task.table_view.value and ">50</td>" in task.table_view.value
     task.column.value, task.statistic.value = "profit", "highest"  # which row: the store
     assert "east" in task.result.value
@@ -146,7 +152,7 @@ def test_steps_added_in_the_menus_give_the_keys_answer(workbook, folder):
     assert [row.as_step() for row in again.rows] == SUNDAY
     assert (again.column.value, again.statistic.value) == ("profit", "highest")
     shown = again.render_html()
-    assert "kept only rows where day is sun" in shown and "sales − cost" in shown
+    assert "kept only rows where Day is sun" in shown and "Profit = Sales − Cost" in shown
 
 
 def test_the_table_after_the_steps_is_written_for_people(workbook):
@@ -183,6 +189,7 @@ def test_a_bad_step_shows_its_problem_and_saves_nothing(workbook, folder, kind, 
     assert task.value is None and "Not saved" in task._status.value
     assert not (folder / "demo.answers.json").exists()
     row.remove.click()  # removed, the steps work again
+    task.column.value, task.statistic.value = "sales", "sum"
     task.use.click()
     assert task.value == 500.5  # the total of sales
 
@@ -329,6 +336,218 @@ def test_a_solution_with_steps_is_graded_in_a_real_kernel(tmp_path):
         shutil.copy(folder / name, student / name)
     nb = answer(student / "demo.ipynb", {"profit": SOLVED})  # raises if any cell fails
     assert any('steps=["derive", "filter", "group"]' in c.source for c in nb.cells)
+    assert any('asks="name"' in c.source for c in nb.cells)  # from the key, "east"
     assert any("wb.grade(" in c.source for c in nb.cells)  # the hidden test ran, and passed
     saved = json.loads((student / "demo.answers.json").read_text())["answers"]["profit"]
     assert saved["value"] == "east" and saved["query"] == SOLVED
+
+
+# The right kind of answer, and columns in words (issue #15) ------------------------------
+COFFEE = REPO / "workbooks" / "coffee-site"
+
+
+@pytest.fixture
+def sites(folder):
+    """The coffee-site neighborhoods and their datasheet, in a student's folder."""
+    import shutil
+
+    for name in ("neighborhoods.csv", "neighborhoods.datasheet.yml"):
+        shutil.copy(COFFEE / name, folder / name)
+    return pd.read_csv(folder / "neighborhoods.csv")
+
+
+def busiest(wb, sites, asks="name", datasheet="neighborhoods.csv", task_id="busiest"):
+    wb.data_analysis(
+        task_id,
+        "The busiest sidewalk",
+        "Which neighborhood has the most weekday foot traffic?",
+        data=sites,
+        columns=["weekday_foot_traffic", "monthly_rent"],
+        label_column="neighborhood",
+        asks=asks,
+        datasheet=datasheet,
+    )
+    return wb[task_id]
+
+
+def test_the_menus_compute_nothing_until_the_student_picks(workbook, folder, sites):
+    task = busiest(workbook, sites)
+    assert (task.column.value, task.statistic.value) == (None, None)
+    assert "pick a column and a summary first" in task.result.value
+    task.use.click()
+    assert task.value is None and "Not saved: pick a column and a summary first" in (
+        task._status.value
+    )
+    task.column.value = "weekday_foot_traffic"
+    task.use.click()
+    assert task.value is None and "Not saved: pick a summary first" in task._status.value
+    assert not (folder / "demo.answers.json").exists()
+
+
+def test_a_number_is_refused_for_a_which_row_question(workbook, folder, sites):
+    """The issue's case: "Largest value" of foot traffic (28,700... here 9,100) is not a
+    neighborhood; the student is told before and after pressing the button."""
+    task = busiest(workbook, sites)
+    task.column.value, task.statistic.value = "weekday_foot_traffic", "max"
+    assert "9,100 people a day" in task.result.value  # the result, written for people
+    assert "Not an answer: this question asks which row" in task.result.value
+    task.use.click()
+    status = task._status.value
+    assert task.value is None and "Not saved" in status and "careerlab-problem" in status
+    assert "a name from the Neighborhood column, not a number" in status
+    assert "Which row has the highest value" in status  # what to pick instead
+    assert not (folder / "demo.answers.json").exists()
+    task.statistic.value = "highest"
+    assert "Not an answer" not in task.result.value
+    task.use.click()
+    assert task.value == "Downtown" and task.check(task.Key(value="Downtown")).correct
+
+
+def test_a_name_is_refused_for_a_how_much_question(workbook, sites):
+    task = busiest(workbook, sites, asks="number", task_id="rent")
+    task.fill({"column": "monthly_rent", "statistic": "highest"})
+    assert task.value is None and "asks for a number, not the name of a row" in task._status.value
+    assert "Largest value" in task._status.value
+    task.fill({"column": "monthly_rent", "statistic": "max"})
+    assert task.value == 6600.0 and "Saved $6,600.00 a month" in task._status.value
+
+
+def test_code_and_stored_answers_of_the_wrong_kind_are_refused(workbook, folder, sites):
+    task = busiest(workbook, sites)
+    workbook.record("busiest", sites["weekday_foot_traffic"].max())  # a numpy int
+    assert task.value is None and "asks which row" in task._status.value
+    # An answers file saved before this rule (or edited): the number is not used, and the
+    # student is told to answer again.
+    workbook.store.save("busiest", "data_analysis", 9100.0, via="widgets", query=None)
+    again = busiest(reopen(folder), sites)
+    assert again.value is None and "asks which row" in again.problem
+
+
+def test_a_question_without_asks_takes_either_kind(workbook, table):
+    task = define(workbook, table)
+    task.fill({"column": "sales", "statistic": "highest"})
+    assert task.value == "Bly"
+    task.fill({"column": "sales", "statistic": "sum"})
+    assert task.value == 60.75
+
+
+@pytest.mark.parametrize(
+    ("asks", "datasheet", "message"),
+    [
+        ("row", None, "asks: name"),
+        (None, "../neighborhoods.csv", "datasheet: the file name"),
+        (None, "neighborhoods.datasheet.yml", "datasheet: the data file"),
+    ],
+)
+def test_wrong_fields_fail_at_once(workbook, sites, asks, datasheet, message):
+    with pytest.raises(ValueError, match=message):
+        busiest(workbook, sites, asks=asks, datasheet=datasheet)
+
+
+def test_columns_are_shown_by_their_datasheet_labels_with_units(workbook, folder, sites):
+    task = busiest(workbook, sites)
+    assert task.column.options == (
+        ("Weekday foot traffic (people a day)", "weekday_foot_traffic"),
+        ("Monthly rent (dollars a month)", "monthly_rent"),
+    )
+    task.fill({"column": "weekday_foot_traffic", "statistic": "highest"})
+    shown = busiest(reopen(folder), sites).render_html()
+    assert "of Weekday foot traffic (people a day)." in shown
+    assert "weekday_foot_traffic" not in shown
+
+
+def test_the_table_after_the_steps_has_labels_and_money(workbook, sites):
+    workbook.data_analysis(
+        "cheap",
+        "Cheapest",
+        "Which neighborhood has the lowest rent?",
+        data=sites,
+        columns=["weekday_foot_traffic", "monthly_rent"],
+        label_column="neighborhood",
+        steps=["sort"],
+        asks="name",
+        datasheet="neighborhoods.csv",
+    )
+    task = workbook["cheap"]
+    row = add(task, "sort", column="monthly_rent")
+    assert ("Monthly rent (dollars a month)", "monthly_rent") in row.menus["column"].options
+    view = task.table_view.value
+    assert "<th" in view and "Monthly rent (dollars a month)</th>" in view
+    assert ">$6,600.00</td>" in view and ">9,100</td>" in view
+    assert "monthly_rent" not in view
+
+
+def test_a_chart_has_labelled_axes_with_units(workbook, sites):
+    from careerlab.workbook import charts
+    from careerlab.workbook.datasheet import ColumnNames
+
+    workbook.chart(
+        "chart",
+        "Chart",
+        "Make a chart",
+        data=sites,
+        category="neighborhood",
+        measures=["monthly_rent", "weekday_foot_traffic"],
+        datasheet="neighborhoods.csv",
+    )
+    task = workbook["chart"]
+    assert task.measure.options[0] == ("Monthly rent (dollars a month)", "monthly_rent")
+    design = {"measure": "monthly_rent", "kind": "bar", "title": "Rent"}
+    assert "Bar chart of Monthly rent (dollars a month) by Neighborhood." in task.alt_text(design)
+    assert "Downtown: $6,600.00 a month" in task.alt_text(design)
+    names = ColumnNames.read(workbook.folder, "neighborhoods.csv")
+    for kind in ("bar", "barh"):
+        axes = charts.figure(sites, "neighborhood", "monthly_rent", kind, "", names).axes[0]
+        value_axis = axes.yaxis if kind == "bar" else axes.xaxis
+        assert value_axis.get_label_text() == "Monthly rent (dollars a month)"
+        ticks = [value_axis.get_major_formatter()(v, 0) for v in (0, 2000)]
+        assert ticks == ["$0.00", "$2,000.00"]
+        assert axes.get_title() == "Monthly rent by Neighborhood"
+
+
+@pytest.mark.parametrize(
+    ("extra", "answer", "where", "message"),
+    [
+        ("", "east", None, None),
+        ("asks: name", "east", None, None),
+        ("asks: number", "east", "asks", "the answer key is a name"),
+        ("asks: name", "12", "asks", "the answer key is a number"),
+        ("asks: a row", "east", "asks", "asks: name (the question asks which row) or number"),
+        ("datasheet: shop.csv", "east", "datasheet", "'shop.csv' has no datasheet"),
+        ("datasheet: ../shop.csv", "east", "datasheet", "datasheet: the file name of a CSV"),
+    ],
+)
+def test_the_build_checks_asks_and_datasheet(tmp_path, extra, answer, where, message):
+    found = problems(project(tmp_path, SOLVED, f"steps: [derive, filter, group]\n{extra}", answer))
+    found = [(w, m) for w, m in found if not w.endswith(".answer")]  # "12": a wrong key
+    if where is None:
+        assert found == []
+    else:
+        assert any(w == f"tasks.profit.{where}" and message in m for w, m in found), found
+
+
+def test_the_build_says_what_each_data_question_asks_and_names_its_datasheet():
+    """The six workbooks as built: every data question says what it asks (a name for a
+    text key), and a question or chart on a data file's table names its datasheet."""
+    import nbformat
+
+    from careerlab.author import task_blocks
+    from careerlab.author.build import read
+
+    for folder in sorted((REPO / "workbooks").iterdir()):
+        if not (folder / "workbook.md").is_file():
+            continue
+        code = "\n".join(
+            c.source
+            for c in nbformat.read(folder / f"{folder.name}.ipynb", as_version=4).cells
+            if c.cell_type == "code"
+        )
+        for block in read(folder).tasks:
+            if block.kind != "data_analysis":
+                continue
+            key = task_blocks.key_arguments(block)["value"]
+            asks = "name" if isinstance(key, str) else "number"
+            call = code[code.index(f'wb.data_analysis(\n    "{block.fields["id"]}"') :]
+            call = call[: call.index("\n)")]
+            assert f'asks="{asks}"' in call, (folder.name, block.fields["id"])
+            assert "datasheet=" in call, (folder.name, block.fields["id"])

@@ -35,7 +35,7 @@ def test_text_that_is_not_a_number_gets_a_plain_message(text):
 def test_typed_number_saves_and_comes_back(workbook, folder):
     task = define(workbook)
     task.fill("$1,234.56")
-    assert "Saved 1,234.56 dollars" in task._status.value
+    assert "Saved $1,234.56" in task._status.value
     again = define(reopen(folder))
     assert again.value == 1234.56 and again.input.value == "1234.56"
 
@@ -51,7 +51,7 @@ def test_a_typo_is_not_saved_and_the_old_answer_stays(workbook, folder):
 def test_out_of_range_is_refused(workbook):
     task = define(workbook)
     task.fill("20000")
-    assert "between 0 and 10,000" in task._status.value and task.value is None
+    assert "between $0.00 and $10,000.00" in task._status.value and task.value is None
 
 
 @pytest.mark.parametrize("stored", ["496", True, None, float("inf"), -5.0, [1]])
@@ -72,7 +72,7 @@ def test_tolerance_absolute_and_relative(workbook):
 def test_display_shows_the_unit(workbook):
     task = define(workbook)
     task.fill("496")
-    assert "496 dollars" in task.render_html()
+    assert "$496.00" in task.render_html()
 
 
 def test_the_code_path_records_what_the_students_code_computed(workbook, folder):

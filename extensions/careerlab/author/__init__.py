@@ -21,7 +21,7 @@ from pathlib import Path
 import nbformat
 
 from careerlab import course
-from careerlab.author.build import check_built
+from careerlab.author.build import check_built, is_answered_check
 from careerlab.author.choice_options import check_choice_lengths
 from careerlab.author.data_files import check_data_files
 from careerlab.author.datasheets import check_datasheets
@@ -136,7 +136,7 @@ def check_notebook(path: Path, solutions: dict | None = None) -> list[str]:
         if grade_id in seen:
             problems.append(f"{path}: cell {index}: grade id {grade_id!r} is used twice.")
         seen.add(grade_id)
-        if meta.get("grade") and not (meta.get("points") or 0) > 0:
+        if meta.get("grade") and not (meta.get("points") or 0) > 0 and not is_answered_check(cell):
             problems.append(f"{path}: cell {index} ({grade_id}): a graded cell needs points.")
         if meta.get("grade") and not meta.get("solution") and "wb.grade(" in cell.source:
             if "### BEGIN HIDDEN TESTS" not in cell.source:

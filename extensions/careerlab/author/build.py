@@ -11,6 +11,7 @@ matches its text, and a build never overwrites a notebook someone edited by hand
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 import nbformat
 
 from careerlab import course
-from careerlab.author import task_blocks, time_charts
+from careerlab.author import data_questions, task_blocks, time_charts
 from careerlab.author.workbook_text import (
     SOURCE_FILE,
     Code,
@@ -86,6 +87,7 @@ def problems(folder: Path, workbook: WorkbookText | None = None) -> list[Problem
             block_problems = task_blocks.check(part, _steps_checker(folder, tables))
             found.extend(block_problems or _menu_steps_problems(folder, tables, part))
     found.extend(time_charts.problems(folder, workbook))
+    found.extend(data_questions.problems(folder, workbook))
     ids = [t.fields.get("id") for t in workbook.tasks]
     for task_id in sorted({i for i in ids if isinstance(i, str) and ids.count(i) > 1}):
         found.append(Problem(f"tasks.{task_id}.id", f"two tasks are called {task_id!r}."))
@@ -248,7 +250,40 @@ def _steps_code(folder: Path, workbook: WorkbookText):
     return code
 
 
-def _meta(name: str, *, locked: bool = True, solution: bool = False, points: float = 0) -> dict:
+def shows_only_careerlab(code: str) -> bool:
+    """Whether a read-only cell only shows CareerLab's widgets or pages (``wb.choice(...)``,
+    ``wb.check()``, a career profile's ``display(...)``), so its code is machinery to a
+    student: every statement imports from careerlab or calls ``wb.<method>`` or ``display``."""
+    try:
+        statements = ast.parse(code).body
+    except SyntaxError:
+        return False
+
+    def shows(node: ast.stmt) -> bool:
+        if isinstance(node, ast.ImportFrom):
+            return (node.module or "").split(".")[0] == "careerlab"
+        if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)):
+            return False
+        called = node.value.func
+        if isinstance(called, ast.Name):
+            return called.id == "display"
+        return (
+            isinstance(called, ast.Attribute)
+            and isinstance(called.value, ast.Name)
+            and called.value.id == "wb"
+        )
+
+    return bool(statements) and all(shows(node) for node in statements)
+
+
+def _meta(
+    name: str,
+    *,
+    locked: bool = True,
+    solution: bool = False,
+    points: float = 0,
+    hidden: bool = False,
+) -> dict:
     nbgrader: dict[str, Any] = {
         "grade": bool(points),
         "grade_id": name,
@@ -258,6 +293,11 @@ def _meta(name: str, *, locked: bool = True, solution: bool = False, points: flo
     }
     if points:
         nbgrader["points"] = points
+    if hidden:
+        # JupyterLab shows the cell's output (the task) with its code folded away: one
+        # click on the bar shows it to a student who codes. Written by the build, so
+        # nbgrader's release keeps it.
+        return {"jupyter": {"source_hidden": True}, "nbgrader": nbgrader}
     return {"nbgrader": nbgrader}
 
 
@@ -287,25 +327,46 @@ def _cells(folder: Path, workbook: WorkbookText) -> list[nbformat.NotebookNode]:
             if part.solution:
                 cells.append(_code(name, _solution_source(part.code), locked=False, solution=True))
             else:
-                cells.append(_code(name, part.code))
+                cells.append(_code(name, part.code, hidden=shows_only_careerlab(part.code)))
         elif isinstance(part, Data):
             show = part.name if part.show is None else f"{part.name}.head({part.show})"
             source = f"{part.name} = pd.read_csv({task_blocks.literal(part.file)})\n{show}"
             cells.append(_code(part.cell or f"{part.name}-data", source))
         elif isinstance(part, TaskBlock):
             built = time_charts.with_time(folder, workbook, part)  # a datasheet's time column
+            built = data_questions.as_built(folder, workbook, built)  # asks, datasheet
             for cell in task_blocks.cells(built, _steps_code(folder, workbook)):
                 if cell.kind == "markdown":
                     cells.append(_markdown(cell.name, cell.source))
                 elif cell.kind == "solution":
                     cells.append(_code(cell.name, cell.source, locked=False, solution=True))
                 else:
-                    cells.append(_code(cell.name, cell.source, points=cell.points))
+                    task = cell.kind == "code"  # the wb.<kind>(...) call that shows the task
+                    cells.append(_code(cell.name, cell.source, points=cell.points, hidden=task))
         else:
             for cell in _rubric_cells(folder):
                 cell["id"] = cell["metadata"]["nbgrader"]["grade_id"]
                 cells.append(cell)
+    for cell in cells:
+        if is_answered_check(cell):
+            # Validate checks only tests: the progress cell is one, worth zero points, that
+            # fails under Validate while tasks are unanswered (careerlab.workbook.progress).
+            cell["metadata"]["nbgrader"].update(grade=True, points=0)
     return cells
+
+
+def is_answered_check(cell: dict[str, Any]) -> bool:
+    """Whether a cell is the workbook's progress check (``wb.check()``, read-only)."""
+    from careerlab.workbook.progress import CHECK_SOURCE
+
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    source = cell.get("source", "")
+    source = "".join(source) if isinstance(source, list) else str(source)
+    return (
+        cell.get("cell_type") == "code"
+        and not meta.get("solution")
+        and source.strip() == CHECK_SOURCE
+    )
 
 
 def _rubric_cells(folder: Path) -> list[nbformat.NotebookNode]:

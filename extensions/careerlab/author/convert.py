@@ -15,6 +15,7 @@ from typing import Any
 
 import nbformat
 
+from careerlab.author.build import is_answered_check
 from careerlab.author.task_blocks import key_fields
 from careerlab.author.workbook_text import (
     Code,
@@ -117,7 +118,7 @@ def convert(nb: nbformat.NotebookNode) -> WorkbookText:
             parts.append(Code(whole.group("code") if whole else source, name, solution=True))
             index += 1
             continue
-        if meta.get("grade"):
+        if meta.get("grade") and not is_answered_check(cell):
             raise ConvertError(f"{where}: a test that follows no task.")
         data = _DATA.fullmatch(source)
         if data:

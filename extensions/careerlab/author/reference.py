@@ -28,6 +28,7 @@ from careerlab.catalog import CLUSTERS, GRADE_BANDS, STAGES, SUBJECTS
 from careerlab.rubrics.format import SKILLS
 from careerlab.workbook import charts, step_menus
 from careerlab.workbook import products as products_package
+from careerlab.workbook.products import Words
 from careerlab.workbook.tasks import Task, kinds
 from careerlab.workbook.tasks.data_analysis import STATISTICS
 
@@ -136,14 +137,16 @@ def _task_kinds() -> list[str]:
         "`careerlab.workbook.tasks` (one module per kind), read by "
         "`careerlab.author.task_blocks`.",
         "",
-        "| kind | its own fields | what the student does | `answer:` (the key) |",
-        "|---|---|---|---|",
+        "| kind | its own fields | what the student does | `answer:` (the key) "
+        "| answered when ([authoring.md](authoring.md#when-a-task-counts-as-answered)) |",
+        "|---|---|---|---|---|",
     ]
     for kind, task in kinds().items():
         module = sys.modules[task.__module__]
+        answered = _first_paragraph(task.still_to_do.__doc__).removeprefix("Answered: ")
         lines.append(
             f"| `{kind}` | {_fields(kind)} | {_first_paragraph(module.__doc__)} "
-            f"| {_key(task, kind)} |"
+            f"| {_key(task, kind)} | {answered} |"
         )
     chart_kinds = "; ".join(f"`{kind}`: {label}" for kind, label in charts.KINDS.items())
     summaries = "; ".join(f"`{name}`: {s.label}" for name, s in STATISTICS.items())
@@ -176,7 +179,8 @@ def _products() -> list[str]:
         f"What a product task's `products:` offers: {count} products in "
         f"{len(loaded)} families, one YAML file each in `products/` (the format: "
         "[products/README.md](../products/README.md)). Each part is one line or a "
-        "paragraph box, and holds at most its number of characters.",
+        "paragraph box, and holds at most its number of characters; the words are the "
+        "length a student aims for, shown as a live count beside the box.",
         "",
         f"Showcase layouts (`showcase:`): {layouts}.",
     ]
@@ -191,16 +195,25 @@ def _products() -> list[str]:
                 f"**`{product.id}`: {_cell(product.name)}**. {_cell(product.description)} "
                 f"Shown as a {product.showcase}{f'; {words}' if words else ''}.",
                 "",
-                "| part | label | box | at most | hint |",
-                "|---|---|---|---|---|",
+                "| part | label | box | at most | words | hint |",
+                "|---|---|---|---|---|---|",
             ]
             lines += [
                 f"| `{part.id}` | {_cell(part.label)} | "
                 f"{'one line' if part.lines == 1 else f'{part.lines} lines'} | "
-                f"{part.max_chars:,} characters | {_cell(part.hint)} |"
+                f"{part.max_chars:,} characters | {_aim(product.part_words(part))} | "
+                f"{_cell(part.hint)} |"
                 for part in product.parts
             ]
     return lines
+
+
+def _aim(words: Words | None) -> str:
+    if words is None:
+        return ""
+    if words.most is None:
+        return f"about {words.least}"
+    return f"{words.least} to {words.most}"
 
 
 def render() -> str:

@@ -190,7 +190,8 @@ def read_grades(
             tests += [
                 AutograderTest(f"{notebook.name}/{cell.name}", cell.max_score)
                 for cell in notebook.grade_cells
-                if cell.cell_type == "code" and cell.name not in solutions
+                # A zero-point test (the progress check Validate runs) scores nothing.
+                if cell.cell_type == "code" and cell.name not in solutions and cell.max_score
             ]
         for student, kind in kinds.items():
             outcome = outcomes.get(student, {"status": "failed", "reason": "not-graded"})

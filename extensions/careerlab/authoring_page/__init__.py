@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_server.utils import url_path_join
-from tornado import web
 
 STATIC = Path(__file__).parent / "static"
 
@@ -39,7 +38,7 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 
 def _load_jupyter_server_extension(serverapp: Any) -> None:
     from careerlab.authoring_page.handlers import HANDLERS, AuthoringService
-    from careerlab.grading_page import course_root, static_version
+    from careerlab.grading_page import add_routes, course_root, static_version
 
     if "careerlab_authoring" in serverapp.web_app.settings:
         return
@@ -49,13 +48,8 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
         return
     web_app = serverapp.web_app
     web_app.settings["careerlab_authoring"] = AuthoringService(root, static_version(STATIC))
+    add_routes(serverapp, HANDLERS, "careerlab/author-static", STATIC)
     base = web_app.settings["base_url"]
-    routes: list[tuple[Any, ...]] = [
-        (url_path_join(base, pattern), handler) for pattern, handler in HANDLERS
-    ]
-    static = url_path_join(base, r"careerlab/author-static/(.*)")
-    routes.append((static, web.StaticFileHandler, {"path": str(STATIC)}))
-    web_app.add_handlers(".*$", routes)
     serverapp.log.info(f"CareerLab authoring page at {url_path_join(base, 'careerlab/author')}")
 
 

@@ -12,7 +12,7 @@
 
 docs/grading.md explains it to teachers.
 
-Teacher-server side. May import ``exchange.files``, ``sanitize``, the kernel side's
-``answers`` and task registry (to judge answers in the grader's own process), and the
-top-level modules; never a page.
+Teacher-server side. May import ``exchange.files`` and ``exchange.student_copy``,
+``sanitize``, the kernel side's ``answers`` and task registry (to judge answers in the
+grader's own process), and the top-level modules; never a page.
 """

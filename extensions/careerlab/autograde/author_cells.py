@@ -12,7 +12,9 @@ code from every nbconvert view of the notebook.
 ``RestoreAuthorCells`` is a sanitize step, run before DeduplicateIds and
 OverwriteCells (``c.Autograde.sanitize_preprocessors`` in jupyter_config.py;
 ``careerlab autograde`` adds it in any course). It rebuilds the notebook from
-the author's copy (the release, or the source notebook if there is no release):
+the author's copy (the release, with the emptied test cells it left out of the student's
+copy put back, see ``careerlab.exchange.student_copy``; or the source notebook if there is
+no release):
 
 - every author cell with a ``grade_id`` that is not a solution cell (locked
   cells, test cells, task cells) comes back whole, type, source and metadata,
@@ -42,6 +44,8 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
+
+from careerlab.exchange.student_copy import with_left_out_cells
 
 NOTES_KEY = "careerlab_cell_notes"  # resources key: the notes, for the converter
 # Tags nbclient reads (skip a cell; do not stop on its error).
@@ -138,10 +142,11 @@ def author_notebook_path(coursedir: CourseDirectory, assignment: str, notebook: 
 
 
 @functools.lru_cache(maxsize=32)
-def _read_author(path: str, mtime_ns: int) -> NotebookNode:
+def _read_author(path: str, mtime_ns: int) -> tuple[NotebookNode, frozenset[str]]:
     # Read once per batch, not once per student (restore() copies what it uses);
-    # the modification time in the key makes an edited notebook read again.
-    return nbformat.read(path, as_version=4)
+    # the modification time in the key makes an edited notebook read again. A release
+    # leaves emptied test cells out of the student's copy: the author's copy has them.
+    return with_left_out_cells(nbformat.read(path, as_version=4))
 
 
 class RestoreAuthorCells(NbGraderPreprocessor):
@@ -172,7 +177,8 @@ class RestoreAuthorCells(NbGraderPreprocessor):
         if path is None:
             self.log.warning("No author notebook for %s/%s: cells not restored", assignment, name)
             return nb, resources
-        notes = restore(nb, _read_author(path, os.stat(path).st_mtime_ns), self._skip_tags())
+        author, left_out = _read_author(path, os.stat(path).st_mtime_ns)
+        notes = restore(nb, author, self._skip_tags(), left_out)
         for note in notes:
             self.log.warning("%s: %s", name, note)
         # nbconvert deep-copies resources before the steps run: the converter reads
@@ -194,8 +200,14 @@ def _listed(ids: list[str]) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
-def restore(nb: NotebookNode, author: NotebookNode, skip_tags: set[str]) -> list[str]:
-    """Rebuild ``nb`` (in place) around ``author``'s cells; returns what was changed."""
+def restore(
+    nb: NotebookNode,
+    author: NotebookNode,
+    skip_tags: set[str],
+    left_out: frozenset[str] = frozenset(),
+) -> list[str]:
+    """Rebuild ``nb`` (in place) around ``author``'s cells; returns what was changed.
+    ``left_out``: cells the student's copy never had (put back without a note)."""
     author_cells = {gid: c for c in author.cells if (gid := _grade_id(c)) is not None}
     author_order = [gid for c in author.cells if (gid := _grade_id(c)) is not None]
     fixed = {gid for gid, c in author_cells.items() if not utils.is_solution(c)}
@@ -306,6 +318,7 @@ def restore(nb: NotebookNode, author: NotebookNode, skip_tags: set[str]) -> list
             + "; ".join(listed[:_MAX_LISTED])
             + (f" and {len(listed) - _MAX_LISTED} more" if len(listed) > _MAX_LISTED else "")
         )
+    deleted = [gid for gid in deleted if gid not in left_out]
     if deleted:
         notes.append(f"deleted cells put back: {_listed(deleted)}")
     if moved:

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from careerlab import course
@@ -170,30 +171,31 @@ def show() -> None:
 
     def card(project: Project) -> widgets.Widget:
         message = widgets.HTML()
+
+        def action(description: str, icon: str, tooltip: str, say: Callable[[], str]):
+            """A teacher's button whose click shows what it did (already HTML) under the card."""
+            button = widgets.Button(description=description, icon=icon, tooltip=tooltip)
+            button.on_click(lambda _: setattr(message, "value", f"<p role='status'>{say()}</p>"))
+            return button
+
         buttons = []
         if teacher:
-            release = widgets.Button(
-                description="Release to class",
-                icon="upload",
-                tooltip=f"Release {project.title} to your class",
+            buttons.append(
+                action(
+                    "Release to class",
+                    "upload",
+                    f"Release {project.title} to your class",
+                    lambda: escape(release_to_class(root, project.id)),
+                )
             )
-
-            def on_release(_: object) -> None:
-                message.value = f"<p role='status'>{escape(release_to_class(root, project.id))}</p>"
-
-            release.on_click(on_release)
-            buttons.append(release)
-            guide = widgets.Button(
-                description="Teacher guide",
-                icon="graduation-cap",
-                tooltip=f"The teacher guide and answer key of {project.title} (teachers only)",
+            buttons.append(
+                action(
+                    "Teacher guide",
+                    "graduation-cap",
+                    f"The teacher guide and answer key of {project.title} (teachers only)",
+                    lambda: guide_link(root, project.id, base_url),
+                )
             )
-
-            def on_guide(_: object) -> None:
-                message.value = f"<p role='status'>{guide_link(root, project.id, base_url)}</p>"
-
-            guide.on_click(on_guide)
-            buttons.append(guide)
         open_button = widgets.Button(
             description="Open", icon="book-open", tooltip=f"Open {project.title}"
         )

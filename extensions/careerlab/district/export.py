@@ -1,6 +1,6 @@
 """Rubric results out of the gradebook, for a spreadsheet or a district warehouse.
 
-``careerlab export ASSIGNMENT [--out DIR]`` writes four files:
+``careerlab export ASSIGNMENT [--out DIR]`` writes six files:
 
 - ``<assignment>-criteria.csv`` / ``.json``: one row per student per criterion
   (level, points, max points, skills, comment). A criterion not scored yet has
@@ -8,6 +8,9 @@
 - ``<assignment>-skills.csv`` / ``.json``: per student, per skill, the points of
   the criteria that evidence the skill (a criterion counts toward each skill it
   lists) and their maximum.
+- ``<assignment>-answered.csv`` / ``.json``: per student, how many tasks are answered by
+  each kind's one rule (``Task.still_to_do``: the count the student's progress list,
+  Validate and the grading page give) and the ids of those that are not.
 
 The students are those with an autograded submission in the gradebook. In the
 CSV files a text cell that a spreadsheet would run as a formula is prefixed with
@@ -47,6 +50,14 @@ CRITERIA_FIELDS = [
     "skills",
     "comment",
 ]
+ANSWERED_FIELDS = [
+    "assignment",
+    "student",
+    "tasks_answered",
+    "tasks_total",
+    "not_answered",
+    "problem",
+]
 SKILL_FIELDS = [
     "assignment",
     "student",
@@ -65,6 +76,7 @@ CONTROL_START = ("\t", "\r")
 class Export:
     criteria: list[dict[str, Any]]
     skills: list[dict[str, Any]]
+    answered: list[dict[str, Any]]
 
 
 def _students(coursedir: CourseDirectory, assignment: str, notebook: str) -> list[str]:
@@ -124,7 +136,34 @@ def collect(root: Path, assignment: str) -> Export:
                     "criteria": total["criteria"],
                 }
             )
-    return Export(criteria_rows, skill_rows)
+    answered_rows = [
+        {"assignment": assignment, "student": student, **answered(root, assignment, student)}
+        for student in _students(coursedir, assignment, notebook)
+    ]
+    return Export(criteria_rows, skill_rows, answered_rows)
+
+
+def answered(root: Path, assignment: str, student: str) -> dict[str, Any]:
+    """How much of the work is answered, read as the grading page reads it: the tasks from
+    the course's own notebooks (trusted code), each student's answers as data."""
+    from careerlab.showcase.page import load_workbook
+    from careerlab.workbook.progress import progress
+
+    done, total, left = 0, 0, []
+    try:
+        for notebook in course.notebooks(root / course.SOURCE_DIRECTORY / assignment):
+            workbook = load_workbook(root, assignment, student, notebook.stem, missing_ok=True)
+            found = progress(workbook.tasks.values()).as_data()
+            done, total = done + found["answered"], total + found["total"]
+            left += found["not_answered"]
+    except Exception as error:  # one submission that cannot be read: the others go on
+        return {
+            "tasks_answered": None,
+            "tasks_total": None,
+            "not_answered": [],
+            "problem": f"the tasks cannot be counted ({type(error).__name__}: {error})"[:300],
+        }
+    return {"tasks_answered": done, "tasks_total": total, "not_answered": left, "problem": ""}
 
 
 def is_formula(text: str) -> bool:
@@ -164,13 +203,14 @@ def _write_json(path: Path, assignment: str, rows: list[dict[str, Any]]) -> None
 
 
 def write(root: Path, assignment: str, out: Path) -> list[Path]:
-    """Write the four files into ``out``; returns their paths."""
+    """Write the six files into ``out``; returns their paths."""
     data = collect(root, assignment)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, fields, rows in (
         ("criteria", CRITERIA_FIELDS, data.criteria),
         ("skills", SKILL_FIELDS, data.skills),
+        ("answered", ANSWERED_FIELDS, data.answered),
     ):
         csv_path, json_path = out / f"{assignment}-{name}.csv", out / f"{assignment}-{name}.json"
         _write_csv(csv_path, fields, rows)

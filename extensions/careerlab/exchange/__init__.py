@@ -2,9 +2,11 @@
 
 Owns what a submission may hold (``files``: regular files and folders only, within
 nbgrader's size limits, checked without opening anything) and the safe collect
-step (``collect``: ``nbgrader collect`` through ``SafeCollect``). Teacher-server
-side; may import the top-level modules only. ``autograde`` imports ``files`` to
-check a submission again before grading it.
+step (``collect``: ``nbgrader collect`` through ``SafeCollect``), the student's copy of
+a release without the test cells nbgrader emptied (``student_copy``), and the one-machine
+Assignment List before anything is released (``listing``). Teacher-server side; may
+import the top-level modules only. ``autograde`` imports ``files`` to check a submission
+again before grading it, and ``student_copy`` to put the left-out test cells back.
 
 On JupyterHub (docs/deploy.md, "The exchange"): ``archive`` (work as a checked
 tar.gz and back), ``service`` (the exchange as a hub service that alone owns the

@@ -11,10 +11,12 @@ embedded as JSON, because release_feedback copies only HTML files and the
 portfolio reads the levels from what students receive. The page is made
 readable on a phone (a viewport, and content that wraps instead of scrolling).
 
-Owns the rubric in feedback (here: ``add_rubric``, nbgrader's post-convert hook),
-autograded results in student language (``autograded``) and the preprocessor that
-keeps hidden tests out of feedback (``hidden``). May import ``rubrics``, the kernel
-side and the top-level modules; the grading page and showcase import it.
+Owns the rubric and the score story in feedback (here: ``add_rubric``, nbgrader's
+post-convert hook), autograded results in student language (``autograded``), the
+preprocessor that keeps hidden tests out of feedback (``hidden``) and the page itself
+(``page``: its template, without test cells or nbgrader's labels). May import
+``rubrics``, the kernel side and the top-level modules; the grading page and showcase
+import it.
 """
 
 from __future__ import annotations
@@ -27,7 +29,12 @@ from typing import Any
 from nbgrader.coursedir import CourseDirectory
 
 from careerlab import course
-from careerlab.feedback.autograded import TaskResult, results
+from careerlab.feedback.autograded import (
+    TaskResult,
+    look_again_notes,
+    results,
+    source_notebook,
+)
 from careerlab.html import escape
 from careerlab.rubrics.format import Rubric, as_data, observed_html
 from careerlab.rubrics.levels import GivenLevel, ScoringError, levels_for, project_rubric
@@ -37,6 +44,7 @@ from careerlab.workbook.tasks.self_assessment import RubricOutline, read_ratings
 MARKER = "<!-- careerlab-rubric -->"
 END_MARKER = "<!-- /careerlab-rubric -->"
 DATA_ID = "careerlab-rubric-data"
+STORY_ANCHOR = '<div class="careerlab-story">'
 VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
 
 STYLE = """
@@ -103,8 +111,18 @@ def self_ratings(answers_path: Path, rubric: Rubric) -> dict[str, str] | None:
     return None
 
 
-def checked_html(checks: list[TaskResult]) -> str:
-    """Each autograded task, in the words its check wrote for the student."""
+def _said(check: TaskResult) -> str:
+    """The check's message without the task title it repeats (the title is shown beside it)."""
+    message = check.message.strip()
+    if message.startswith(f"{check.title}:"):
+        message = message[len(check.title) + 1 :].strip()
+        message = message[:1].upper() + message[1:]
+    return message
+
+
+def checked_html(checks: list[TaskResult], notes: dict[str, str] | None = None) -> str:
+    """Each autograded task, in the words its check wrote for the student, and for each
+    "Not yet" what to look at again (``notes``: careerlab.feedback.autograded.look_again_notes)."""
     if not checks:
         return ""
     items = []
@@ -113,7 +131,10 @@ def checked_html(checks: list[TaskResult]) -> str:
         if check.passed:
             mark, css, text = "✓ Correct", "careerlab-pass", ""
         else:
-            mark, css, text = "Not yet", "careerlab-fail", f" {escape(check.message)}"
+            mark, css, text = "Not yet", "careerlab-fail", f" {escape(_said(check))}"
+            note = (notes or {}).get(check.task or "")
+            if note:
+                text += f'<br><span class="careerlab-look-again">{escape(note)}</span>'
         items.append(
             f'<li><span class="{css}">{mark}:</span> <strong>{escape(check.title)}</strong> '
             f"({points}).{text}</li>"
@@ -129,6 +150,33 @@ def checked_html(checks: list[TaskResult]) -> str:
     )
 
 
+def story_html(
+    rubric: Rubric | None, levels: dict[str, GivenLevel], checks: list[TaskResult]
+) -> str:
+    """The score in one paragraph: what the teacher scored and what the computer checked."""
+    parts = []
+    if rubric is not None:
+        given = sum(g.points for g in levels.values())
+        most = sum(rubric.max_points(c) for c in rubric.criteria)
+        scored = sum(1 for c in rubric.criteria if c.id in levels)
+        if scored:
+            parts.append(
+                f"Your teacher scored {scored} of {len(rubric.criteria)} rubric criteria: "
+                f"{given:g} of {most:g} points."
+            )
+        else:
+            parts.append(f"Your teacher has not scored the rubric yet ({most:g} points).")
+    if checks:
+        right = sum(1 for c in checks if c.passed)
+        parts.append(
+            f"The computer checked {len(checks)} tasks and {right} are right: "
+            f"{sum(c.points for c in checks):g} of {sum(c.max_points for c in checks):g} points."
+        )
+    if not parts:
+        return ""
+    return f'<p class="careerlab-score-story">{escape(" ".join(parts))}</p>'
+
+
 def rubric_html(
     rubric: Rubric,
     levels: dict[str, GivenLevel],
@@ -136,6 +184,8 @@ def rubric_html(
     ids: dict[str, str],
     ratings: dict[str, str] | None = None,
     checks: list[TaskResult] | None = None,
+    notes: dict[str, str] | None = None,
+    story: str = "",
 ) -> str:
     ordered = sorted(rubric.levels, key=lambda level: level.points)
     head = "".join(
@@ -201,14 +251,14 @@ def rubric_html(
         data["tasks"] = [check.as_data() for check in checks]
     product_note = f" Product: {escape(product)}." if product else ""
     return (
-        f"{MARKER}{STYLE}"
+        f"{MARKER}{STYLE}{story}"
         f'<section class="careerlab-rubric" aria-labelledby="careerlab-rubric-title">'
         f'<h2 id="careerlab-rubric-title">Rubric: {escape(rubric.title)}</h2>'
         f"<p>Rubric points: {data['points']:g} of {data['max_points']:g}.{product_note}</p>"
         f'<table><thead><tr><th scope="col">Criterion</th>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
         f'<script type="application/json" id="{DATA_ID}">{json_for_script(data)}</script>'
-        f"</section>{checked_html(checks or [])}{END_MARKER}"
+        f"</section>{checked_html(checks or [], notes)}{END_MARKER}"
     )
 
 
@@ -221,7 +271,8 @@ def insert_section(page: str, section: str) -> str:
         else:  # written before the end marker existed
             end = page.index("</section>", start) + len("</section>")
         return page[:start] + section + page[end:]
-    for anchor in ('<div class="container">', "<body>"):
+    # CareerLab's page (careerlab.feedback.page) keeps a place for it under the total.
+    for anchor in (STORY_ANCHOR, '<div class="container">', "<body>"):
         if anchor in page:
             at = page.index(anchor) + len(anchor)
             return page[:at] + section + page[at:]
@@ -269,18 +320,24 @@ def _add_rubric_to(coursedir: CourseDirectory, path: str) -> None:
     student, assignment, notebook = course.submission_of(path)
     course.check_student_id(student)
     try:
-        rubric = project_rubric(Path(coursedir.root), assignment)
+        rubric: Rubric | None = project_rubric(Path(coursedir.root), assignment)
     except ScoringError:
-        return  # a workbook without a rubric: nbgrader's feedback as it is
+        rubric = None  # a workbook without a rubric: the story and the checked tasks only
     feedback = course.work_folder(coursedir, coursedir.feedback_directory, student, assignment)
     page_path = feedback / f"{notebook}.html"
     graded = course.work_folder(coursedir, coursedir.autograded_directory, student, assignment)
     answers = graded / answers_filename(notebook)
-    product = chosen_product(rubric, answers)
-    levels = levels_for(coursedir, assignment, notebook, student)
-    ids = {"assignment": assignment, "notebook": notebook, "student": student}
-    checks = results(coursedir, assignment, notebook, student)
-    ratings = self_ratings(answers, rubric)
-    section = rubric_html(rubric, levels, product, ids, ratings, checks)
+    levels = levels_for(coursedir, assignment, notebook, student) if rubric else {}
+    # A check worth no points (a workbook's progress check for Validate) scores nothing.
+    checks = [c for c in results(coursedir, assignment, notebook, student) if c.max_points > 0]
+    notes = look_again_notes(source_notebook(coursedir, assignment, notebook))
+    story = story_html(rubric, levels, checks)
+    if rubric is None:
+        section = f"{MARKER}{STYLE}{story}{checked_html(checks, notes)}{END_MARKER}"
+    else:
+        product = chosen_product(rubric, answers)
+        ids = {"assignment": assignment, "notebook": notebook, "student": student}
+        ratings = self_ratings(answers, rubric)
+        section = rubric_html(rubric, levels, product, ids, ratings, checks, notes, story)
     page = insert_section(page_path.read_text(encoding="utf-8"), section)
     page_path.write_text(for_phones(page), encoding="utf-8")

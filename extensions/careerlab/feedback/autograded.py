@@ -11,19 +11,25 @@ title, are read from the course's own source notebook without running it.
 from __future__ import annotations
 
 import ast
+import functools
+import html
+import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import nbformat
-from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
+from sqlalchemy.orm import Session
 
 from careerlab import course
-from careerlab.rubrics.levels import CELL_PREFIX
+from careerlab.rubrics.levels import CELL_PREFIX, engine, grade_rows
 from careerlab.workbook import tasks
 
 MAX_MESSAGE_CHARS = 400
+MAX_HINT_CHARS = 300
+HINT = re.compile(r"<details>\s*<summary>\s*Hint[^<]*</summary>(.*?)</details>", re.I | re.S)
 
 
 @dataclass(frozen=True)
@@ -91,16 +97,77 @@ def read_tasks(source_notebook: Path) -> tuple[dict[str, str], dict[str, str]]:
     return titles, tests
 
 
+def source_notebook(coursedir: CourseDirectory, assignment: str, notebook: str) -> Path:
+    """The author's notebook in the course (trusted: never a student's copy)."""
+    return Path(coursedir.root) / course.SOURCE_DIRECTORY / assignment / f"{notebook}.ipynb"
+
+
+def _plain(markdown: str) -> str:
+    """Markdown and inline HTML as one line of plain text (the page escapes it)."""
+    text = re.sub(r"<[^>]*>", " ", markdown)
+    text = re.sub(r"`|\*\*", "", html.unescape(text))  # code and bold marks; `a_b` stays
+    return " ".join(text.split())
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def look_again_notes(source: Path) -> dict[str, str]:
+    """{task id: what to look at again}, read from the author's notebook without running it:
+    the part of the workbook the task is in (its heading), the task's question, and the
+    workbook's own hint for it (a "Hint" box between the previous test and this task's
+    test, which the student already had; never the teacher guide, which holds the key)."""
+    if not source.exists():
+        return {}
+    shown_by = tasks.by_method()
+    notes: dict[str, str] = {}
+    heading, hints, block = "", [], []  # block: (task, heading, prompt) since the last test
+    for cell in nbformat.read(source, as_version=4).cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    heading = _plain(line.lstrip("#"))
+                    break
+            hints += [_plain(found) for found in HINT.findall(cell.source)]
+            continue
+        if cell.cell_type != "code":
+            continue
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        calls = [(_wb_method(call), _literal_args(call)) for call in _calls(cell.source)]
+        for method, args in calls:
+            if method in shown_by and args:
+                block.append((args[0], heading, args[2] if len(args) > 2 else ""))
+        if meta.get("grade") and not meta.get("solution"):
+            hint = " ".join(hints)
+            for task, where, prompt in block:
+                note = f"Look again at “{where}”:" if where else "Look again at"
+                note += f" {prompt}" if prompt else " this task."
+                if hint:
+                    note += f" Hint: {_cut(hint, MAX_HINT_CHARS)}"
+                notes.setdefault(task, note)
+            hints, block = [], []
+    return notes
+
+
 def failure_messages(autograded_notebook: Path) -> dict[str, str]:
     """{grade id: message} for each test cell that failed, from its error output."""
     if not autograded_notebook.exists():
         return {}
-    nb = nbformat.read(autograded_notebook, as_version=4)
+    # Read as plain JSON: nbformat's schema check of a notebook with its outputs takes
+    # longer than everything else the grading page does for a submission. nbgrader wrote
+    # it; anything not shaped as expected is skipped below.
+    nb = json.loads(autograded_notebook.read_text(encoding="utf-8"))
+    if not isinstance(nb, dict) or nb.get("nbformat") != 4:
+        nb = nbformat.read(autograded_notebook, as_version=4)
     messages = {}
-    for cell in nb.cells:
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        for output in cell.get("outputs", []) if grade_id else []:
-            if output.get("output_type") != "error":
+    for cell in nb.get("cells", []):
+        meta = cell.get("metadata") if isinstance(cell, dict) else None
+        nbgrader = meta.get("nbgrader") if isinstance(meta, dict) else None
+        grade_id = nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
+        outputs = cell.get("outputs") if isinstance(grade_id, str) else None
+        for output in outputs if isinstance(outputs, list) else []:
+            if not isinstance(output, dict) or output.get("output_type") != "error":
                 continue
             if output.get("ename") == "AssertionError" and str(output.get("evalue", "")).strip():
                 text = str(output["evalue"]).strip()
@@ -114,27 +181,32 @@ def failure_messages(autograded_notebook: Path) -> dict[str, str]:
     return messages
 
 
+@functools.lru_cache(maxsize=16)
+def _read_tasks(source: str, stamp: course.FileStamp) -> tuple[dict[str, str], dict[str, str]]:
+    """read_tasks, once per version of the author's notebook (``stamp``): the grading page
+    asks for every submission. Read only, by every caller."""
+    return read_tasks(Path(source)) if stamp != ((),) else ({}, {})
+
+
 def results(
     coursedir: CourseDirectory, assignment: str, notebook: str, student: str
 ) -> list[TaskResult]:
     """Each autograded test of one submission, in the notebook's order."""
-    source = Path(coursedir.root) / course.SOURCE_DIRECTORY / assignment / f"{notebook}.ipynb"
-    titles, tests = read_tasks(source) if source.exists() else ({}, {})
+    source = source_notebook(coursedir, assignment, notebook)
+    titles, tests = _read_tasks(str(source), course.file_stamp(source))
     graded = course.work_folder(coursedir, coursedir.autograded_directory, student, assignment)
     messages = failure_messages(graded / f"{notebook}.ipynb")
     order = {grade_id: index for index, grade_id in enumerate(tests)}
     found = []
-    with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
-        try:
-            submission = gradebook.find_submission_notebook(notebook, assignment, student)
-        except MissingEntry:
-            return []
-        for grade in submission.grades:
-            data = grade.to_dict()
+    with Session(engine(coursedir)) as session:
+        for grade in grade_rows(session, assignment, notebook, student):
+            data = grade._asdict()
             if data["cell_type"] != "code" or data["name"].startswith(CELL_PREFIX):
                 continue
+            if not data["max_score"]:
+                continue  # a zero-point test (the progress check Validate runs) is no score
             task = tests.get(data["name"])
-            points = float(grade.score or 0)
+            points = float(data["score"] or 0)
             max_points = float(data["max_score"] or 0)
             passed = max_points > 0 and points >= max_points
             title = titles.get(task or "", task or data["name"])

@@ -14,13 +14,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from nbgrader.preprocessors import ClearHiddenTests
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+from traitlets import List
 
 PLACEHOLDER = "# Hidden tests ran here; their code is not shown."
 
 
 class HideTestsInFeedback(ClearHiddenTests):
     """nbgrader's ClearHiddenTests, for feedback: lenient, and it cleans tracebacks too."""
+
+    # nbconvert's HTML exporter configures NbConvertBase.display_data_priority for every
+    # preprocessor it runs; nbgrader's base class redeclares the trait without config=True,
+    # so traitlets warned "not recognized" on every feedback run. Accept it, as GetGrades does.
+    display_data_priority = List(GetGrades.class_traits()["display_data_priority"].default()).tag(
+        config=True
+    )
 
     def _hide(self, source: str) -> tuple[str, bool]:
         kept: list[str] = []

@@ -81,14 +81,22 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     service = GradingService(root, static_version(), serverapp.config if configured else None)
     web_app = serverapp.web_app
     web_app.settings["careerlab_grading"] = service
+    add_routes(serverapp, HANDLERS, "careerlab/static", STATIC)
     base = web_app.settings["base_url"]
-    routes: list[tuple[Any, ...]] = [
-        (url_path_join(base, pattern), handler) for pattern, handler in HANDLERS
-    ]
-    static = url_path_join(base, r"careerlab/static/(.*)")
-    routes.append((static, web.StaticFileHandler, {"path": str(STATIC)}))
-    web_app.add_handlers(".*$", routes)
     serverapp.log.info(f"CareerLab grading page at {url_path_join(base, 'careerlab/grade')}")
+
+
+def add_routes(serverapp: Any, handlers: list[tuple[str, Any]], static: str, folder: Path) -> None:
+    """A page's handlers and its static files, under the server's base URL (the authoring
+    page registers its own the same way)."""
+    base = serverapp.web_app.settings["base_url"]
+    routes: list[tuple[Any, ...]] = [
+        (url_path_join(base, pattern), handler) for pattern, handler in handlers
+    ]
+    routes.append(
+        (url_path_join(base, static, "(.*)"), web.StaticFileHandler, {"path": str(folder)})
+    )
+    serverapp.web_app.add_handlers(".*$", routes)
 
 
 def _unload_jupyter_server_extension(serverapp: Any) -> None:

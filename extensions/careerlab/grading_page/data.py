@@ -17,14 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session
 from traitlets.config import Config
 
 from careerlab import course
 from careerlab.feedback.autograded import results
 from careerlab.rubrics import comment_bank
-from careerlab.rubrics.format import Criterion, Rubric, RubricError, as_data
+from careerlab.rubrics.format import Criterion, Rubric, RubricError, as_data, rubric_files
 from careerlab.rubrics.levels import (
     CELL_PREFIX,
     CommentChanged,
@@ -33,6 +34,8 @@ from careerlab.rubrics.levels import (
     clear_level,
     conflicts,
     criteria_state,
+    engine,
+    grade_rows,
     project_rubric,
     record_comment,
     record_level,
@@ -84,14 +87,28 @@ def notebook_of(root: Path, assignment: str) -> str:
     return assignment if assignment in names else names[0]
 
 
+# (root, assignment) -> (the stamp of the files it was read from, the rubric)
+_RUBRICS: dict[tuple[Path, str], tuple[course.FileStamp, Rubric]] = {}
+
+
 def rubric_of(root: Path, assignment: str) -> Rubric:
     # Only a project of this course: the name then never leaves workbooks/.
     if assignment not in {folder.name for folder in course.assignments(root)}:
         raise GradingError(f"There is no project '{assignment[:80]}'.", 404)
+    # Reading every rubric file is a tenth of a second, on every request: read again only
+    # when the workbook's metadata or a rubric file (or the folder: one added) changed.
+    rubrics = root / course.RUBRICS_DIRECTORY
+    metadata = root / course.SOURCE_DIRECTORY / assignment / course.METADATA_FILE
+    stamp = course.file_stamp(metadata, rubrics, *rubric_files(rubrics))
+    cached = _RUBRICS.get((root, assignment))
+    if cached and cached[0] == stamp:
+        return cached[1]
     try:
-        return project_rubric(root, assignment)
+        rubric = project_rubric(root, assignment)
     except (ScoringError, RubricError, KeyError) as error:
         raise GradingError(f"'{assignment}' has no rubric to grade with ({error}).", 404) from None
+    _RUBRICS[(root, assignment)] = (stamp, rubric)
+    return rubric
 
 
 # The list of submissions ----------------------------------------------------------------
@@ -124,43 +141,48 @@ def _entries(ctx: Course, assignment: str, rubric: Rubric, anonymous: bool) -> l
         student: {c: st.points for c, st in rows.items() if c in criteria and st.points is not None}
         for student, rows in assignment_state(ctx.coursedir, assignment, notebook).items()
     }
+    with Session(engine(ctx.coursedir)) as session:
+        rows = grade_rows(session, assignment, notebook)
+    by_student: dict[str, list[Row[Any]]] = {}
+    for row in rows:
+        by_student.setdefault(row.student, []).append(row)
     entries = []
-    with Gradebook(ctx.coursedir.db_url, ctx.coursedir.course_id) as gradebook:
-        for submission in gradebook.notebook_submissions(notebook, assignment):
-            student = submission.student
-            if not course.is_student_id(student.id):
-                continue  # in the gradebook from before the rule: cannot be shown safely
-            levels = stored.get(student.id, {})
-            auto_points = auto_max = 0.0
-            manual: dict[str, float | None] = {}
-            for grade in submission.grades:
-                data = grade.to_dict()
-                if data["name"].startswith(CELL_PREFIX):
-                    manual[data["name"].removeprefix(CELL_PREFIX)] = grade.manual_score
-                elif data["cell_type"] == "code":
-                    auto_points += float(grade.score or 0)
-                    auto_max += float(data["max_score"] or 0)
-            disagree = sum(
-                1
-                for criterion in criteria
-                if _disagree(levels.get(criterion), manual.get(criterion, None))
+    for student, grades in by_student.items():
+        if not course.is_student_id(student):
+            continue  # in the gradebook from before the rule: cannot be shown safely
+        levels = stored.get(student, {})
+        auto_points = auto_max = 0.0
+        manual: dict[str, float | None] = {}
+        for grade in grades:
+            if grade.name is None:
+                continue  # a submission without grades
+            if grade.name.startswith(CELL_PREFIX):
+                manual[grade.name.removeprefix(CELL_PREFIX)] = grade.manual_score
+            elif grade.cell_type == "code":
+                auto_points += float(grade.score or 0)
+                auto_max += float(grade.max_score or 0)
+        disagree = sum(
+            1
+            for criterion in criteria
+            if _disagree(levels.get(criterion), manual.get(criterion, None))
+        )
+        first, last = grades[0].first_name, grades[0].last_name
+        name = " ".join(p for p in (first, last) if p) or student
+        key = anonymous_key(assignment, student) if anonymous else student
+        label = anonymous_label(key) if anonymous else name
+        entries.append(
+            Entry(
+                student,
+                name,
+                key,
+                label,
+                len(levels),
+                disagree,
+                auto_points,
+                auto_max,
+                sum(levels.values()),
             )
-            name = " ".join(p for p in (student.first_name, student.last_name) if p) or student.id
-            key = anonymous_key(assignment, student.id) if anonymous else student.id
-            label = anonymous_label(key) if anonymous else name
-            entries.append(
-                Entry(
-                    student.id,
-                    name,
-                    key,
-                    label,
-                    len(levels),
-                    disagree,
-                    auto_points,
-                    auto_max,
-                    sum(levels.values()),
-                )
-            )
+        )
     if anonymous:
         return sorted(entries, key=lambda e: e.key)
     return sorted(entries, key=lambda e: (e.name.split()[-1].lower(), e.name.lower(), e.student))
@@ -296,12 +318,19 @@ def criterion_view(rubric: Rubric, criterion: Criterion, product: str | None) ->
 
 
 def criteria_data(
-    ctx: Course, rubric: Rubric, assignment: str, notebook: str, student: str
+    ctx: Course,
+    rubric: Rubric,
+    assignment: str,
+    notebook: str,
+    student: str,
+    choices: tuple[str | None, dict[str, str] | None] | None = None,
 ) -> list[dict[str, Any]]:
     """Each criterion: descriptors for the student's product, what is stored, any conflict,
-    and the student's own rating."""
-    answers = answers_path(ctx.coursedir, assignment, student, notebook)
-    product, ratings = student_choices(answers, rubric)
+    and the student's own rating (``choices``: student_choices, if already read)."""
+    if choices is None:
+        answers = answers_path(ctx.coursedir, assignment, student, notebook)
+        choices = student_choices(answers, rubric)
+    product, ratings = choices
     state = criteria_state(ctx.coursedir, assignment, notebook, student)
     found = conflicts(ctx.coursedir, rubric, assignment, notebook, student)
     data = []
@@ -328,16 +357,49 @@ def criteria_data(
     return data
 
 
+@dataclass(frozen=True)
+class Opened:
+    """One submission as the grading page opens it: what it shows (without the rendered
+    work), whose it is, and whose comes next (rendered ahead, so "Next" opens at once)."""
+
+    detail: dict[str, Any]
+    student: str
+    next_student: str | None
+
+
+def open_submission(ctx: Course, assignment: str, key: str, anonymous: bool) -> Opened:
+    entries, index = resolve(ctx, assignment, key, anonymous)
+    following = entries[index + 1].student if index + 1 < len(entries) else None
+    return Opened(
+        _detail(ctx, assignment, entries, index, anonymous), entries[index].student, following
+    )
+
+
+def first_to_grade(ctx: Course, assignment: str, anonymous: bool) -> tuple[str, str] | None:
+    """(student, notebook) of the submission a teacher most likely opens first from the
+    list: the first one not graded yet, in the list's order (else the first)."""
+    rubric = rubric_of(ctx.root, assignment)
+    entries = _entries(ctx, assignment, rubric, anonymous)
+    total = len(rubric.criteria)
+    waiting = [e for e in entries if e.status(total) != "graded"] or entries
+    return (waiting[0].student, notebook_of(ctx.root, assignment)) if waiting else None
+
+
 def submission_detail(ctx: Course, assignment: str, key: str, anonymous: bool) -> dict[str, Any]:
     """Everything the grading page shows for one submission, except the rendered work."""
+    return open_submission(ctx, assignment, key, anonymous).detail
+
+
+def _detail(
+    ctx: Course, assignment: str, entries: list[Entry], index: int, anonymous: bool
+) -> dict[str, Any]:
     rubric = rubric_of(ctx.root, assignment)
-    entries, index = resolve(ctx, assignment, key, anonymous)
     entry = entries[index]
     notebook = notebook_of(ctx.root, assignment)
     answers = answers_path(ctx.coursedir, assignment, entry.student, notebook)
     total = len(rubric.criteria)
     checks = results(ctx.coursedir, assignment, notebook, entry.student)
-    product, ratings = student_choices(answers, rubric)
+    choices = product, ratings = student_choices(answers, rubric)
     bank: dict[str, list[dict[str, Any]]] = {c.id: [] for c in rubric.criteria}
     for banked in comment_bank.comments(ctx.coursedir, assignment):
         bank.setdefault(banked.criterion, []).append({"id": banked.id, "text": banked.text})
@@ -355,7 +417,7 @@ def submission_detail(ctx: Course, assignment: str, key: str, anonymous: bool) -
         "status": entry.status(total),
         "product": product,
         "rubric": as_data(rubric),
-        "criteria": criteria_data(ctx, rubric, assignment, notebook, entry.student),
+        "criteria": criteria_data(ctx, rubric, assignment, notebook, entry.student, choices),
         "self_assessment": ratings is not None,
         "autograde": [r.as_data() for r in checks],
         "autograde_points": sum(r.points for r in checks),

@@ -10,6 +10,7 @@ and saves from one server never compete with each other for SQLite.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -51,11 +52,33 @@ class GradingService:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.database, function, self.course, *args)
 
+    async def work(self, assignment: str, opened: data.Opened) -> dict[str, Any]:
+        """The submission's rendered work; the next one's is rendered meanwhile, so that
+        "Next" finds it ready (the cache checks the files again before it is used)."""
+        root, notebook = self.course.root, opened.detail["notebook"]
+        work = await self.renderer.work(root, assignment, opened.student, notebook)
+        if opened.next_student is not None:
+            self.renderer.prefetch(root, assignment, opened.next_student, notebook)
+        return work
+
+    async def prefetch_first(self, assignment: str, anonymous: bool) -> None:
+        """From the list: render the submission a teacher most likely opens first, so it
+        opens at once too (after the page was sent; a failure here only loses the head
+        start)."""
+        try:
+            first = await self.run(data.first_to_grade, assignment, anonymous)
+        except data.GradingError:
+            return
+        if first is not None:
+            self.renderer.prefetch(self.course.root, assignment, *first)
+
     def warm_up(self) -> None:
         """Start the render helper when a teacher first opens a grading page."""
         if not self._warmed:
             self._warmed = True
             self.renderer.warm_up()
+            # What the first submission's data needs (data.student_choices), imported now.
+            self.database.submit(importlib.import_module, "careerlab.feedback")
 
     def shutdown(self) -> None:
         self.renderer.shutdown()
@@ -117,6 +140,7 @@ class ListPage(PageHandler):
         except data.GradingError as error:
             return self.show_error(error)
         self.finish(page.list_page(found, self.urls(), self.version))
+        await self.service.prefetch_first(assignment, _anonymous(self))
 
 
 class SubmissionPage(PageHandler):
@@ -126,15 +150,11 @@ class SubmissionPage(PageHandler):
         self.service.warm_up()
         anonymous = _anonymous(self)
         try:
-            detail = await self.service.run(data.submission_detail, assignment, key, anonymous)
-            entries, index = await self.service.run(data.resolve, assignment, key, anonymous)
+            opened = await self.service.run(data.open_submission, assignment, key, anonymous)
         except data.GradingError as error:
             return self.show_error(error)
-        root, notebook = self.service.course.root, detail["notebook"]
-        student = entries[index].student
-        work = await self.service.renderer.work(root, assignment, student, notebook)
-        if index + 1 < len(entries):
-            self.service.renderer.prefetch(root, assignment, entries[index + 1].student, notebook)
+        detail = opened.detail
+        work = await self.service.work(assignment, opened)
         self.set_header("Cache-Control", "no-store")  # a reload always asks the gradebook
         self.finish(page.grading_page(detail, work, self.urls(), self.version, self.xsrf_token))
 
@@ -199,14 +219,12 @@ class SubmissionApi(ApiHandler):
     async def get(self, assignment: str, key: str) -> None:
         anonymous = _anonymous(self)
         try:
-            detail = await self.service.run(data.submission_detail, assignment, key, anonymous)
-            if self.get_query_argument("work", "1") != "0":
-                entries, index = await self.service.run(data.resolve, assignment, key, anonymous)
-                detail["work"] = await self.service.renderer.work(
-                    self.service.course.root, assignment, entries[index].student, detail["notebook"]
-                )
+            opened = await self.service.run(data.open_submission, assignment, key, anonymous)
         except data.GradingError as error:
             return self.refuse(error)
+        detail = opened.detail
+        if self.get_query_argument("work", "1") != "0":
+            detail["work"] = await self.service.work(assignment, opened)
         self.reply(detail)
 
 

@@ -192,12 +192,20 @@ def _work_html(work: dict[str, Any], data: dict[str, Any]) -> str:
     parts = []
     for problem in work.get("problems", []):
         parts.append(f'<p class="cl-problem">Problem: {escape(problem)}</p>')
+    answered = work.get("answered")
+    if answered:  # the count the student's progress list, Validate and the export give
+        parts.append(
+            f'<p class="cl-answered">{answered["answered"]} of {answered["total"]} tasks '
+            "answered.</p>"
+        )
     for task in work.get("tasks", []):
         result = results.get(task["id"])
         badge = ""
+        if task.get("to_do"):
+            badge = f'<p class="cl-badge cl-fail">Not answered: {escape(task["to_do"])}</p>'
         if result:
             mark = "✓ Correct" if result["passed"] else "✗ Not yet"
-            badge = (
+            badge += (
                 f'<p class="cl-badge {"cl-pass" if result["passed"] else "cl-fail"}">{mark} '
                 f"({_points(result['points'])} of {_points(result['max_points'])} "
                 f"{_unit(result['max_points'])})</p>"

@@ -63,6 +63,7 @@ def _student_code(root: Path, assignment: str, student: str, notebook: str) -> l
 def render_work(root: str, assignment: str, student: str, notebook: str) -> dict[str, Any]:
     """Runs in the helper process: every task with the student's answer, as escaped HTML."""
     from careerlab.showcase.page import load_workbook, workbook_problems
+    from careerlab.workbook.progress import progress
 
     folder = Path(root)
     try:
@@ -85,11 +86,16 @@ def render_work(root: str, assignment: str, student: str, notebook: str) -> dict
             html = ""
             problems.append(f"Task '{task.id}' cannot be shown ({type(error).__name__}).")
         tasks.append({"id": task.id, "title": task.title, "kind": task.kind, "html": html})
-    return {"tasks": tasks, "code": code, "problems": problems}
+    # Answered by each kind's one rule, as the student's progress list and Validate said.
+    found = progress(workbook.tasks.values())
+    for shown, (_, left) in zip(tasks, found.rows, strict=True):
+        shown["to_do"] = left
+    return {"tasks": tasks, "code": code, "problems": problems, "answered": found.as_data()}
 
 
-def _stamp(root: Path, assignment: str, student: str, notebook: str) -> tuple[int, ...]:
-    """Changes whenever anything the rendering reads changes."""
+def _stamp(root: Path, assignment: str, student: str, notebook: str) -> course.FileStamp:
+    """Changes whenever anything the rendering reads changes (a save, a re-autograde, the
+    author's notebook rebuilt)."""
     coursedir = course.course_directory(root)
     paths = [
         course.work_folder(coursedir, step, student, assignment) / name
@@ -97,7 +103,7 @@ def _stamp(root: Path, assignment: str, student: str, notebook: str) -> tuple[in
         for name in (answers_filename(notebook), f"{notebook}.ipynb")
     ]
     paths.append(root / course.SOURCE_DIRECTORY / assignment / f"{notebook}.ipynb")
-    return tuple(p.stat().st_mtime_ns if p.exists() else 0 for p in paths)
+    return course.file_stamp(*paths)
 
 
 class RenderPool:
@@ -105,10 +111,10 @@ class RenderPool:
 
     def __init__(self) -> None:
         self._executor: ProcessPoolExecutor | None = None
-        self._cache: OrderedDict[tuple[str, ...], tuple[tuple[int, ...], dict[str, Any]]] = (
+        self._cache: OrderedDict[tuple[str, ...], tuple[course.FileStamp, dict[str, Any]]] = (
             OrderedDict()
         )
-        self._running: dict[tuple[str, ...], asyncio.Future[dict[str, Any]]] = {}
+        self._running: dict[tuple[Any, ...], asyncio.Future[dict[str, Any]]] = {}
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
@@ -125,14 +131,17 @@ class RenderPool:
         if cached and cached[0] == stamp:
             self._cache.move_to_end(key)
             return cached[1]
-        if key in self._running:  # the same page asked twice at once: render once
-            return await asyncio.shield(self._running[key])
+        # The same files asked for twice at once (a page and its prefetch): render once. A
+        # render of files that changed since it started is not waited for (it is stale).
+        running = (key, stamp)
+        if running in self._running:
+            return await asyncio.shield(self._running[running])
         future = asyncio.ensure_future(self._render(key))
-        self._running[key] = future
+        self._running[running] = future
         try:
             result = await future
         finally:
-            self._running.pop(key, None)
+            self._running.pop(running, None)
         self._cache[key] = (stamp, result)
         while len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)

@@ -23,6 +23,7 @@ import socket
 import struct
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -208,6 +209,16 @@ def enter_child(
     _take_limits(limits if limits is not None else _limits_of(requester.pid))
     # Only now, as the person, anything the request names.
     _enter_folder(account, folder)
+
+
+def exit_status(main: Callable[[], object]) -> int:
+    """Run a Jupyter app's main in the child and return its exit status: the apps end with
+    SystemExit, which must not unwind into the warm process's serving loop."""
+    try:
+        main()
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else 1
+    return 0
 
 
 def report_failure(connection: socket.socket, error: Exception) -> None:

@@ -48,6 +48,7 @@ from careerlab.hub.forking import (
     careerlab_person,
     clean_environment,
     enter_child,
+    exit_status,
     parse_json,
     reply,
     report_failure,
@@ -181,11 +182,7 @@ def become_kernel(
     # The parent ipykernel polls (it read $JPY_PARENT_PID when the warm process imported it).
     parent = f"--IPKernelApp.parent_handle={os.getppid()}"
     sys.argv = [ipykernel_launcher.__file__, "-f", request.connection_file, parent]
-    try:
-        kernelapp.launch_new_instance()
-    except SystemExit as done:
-        return done.code if isinstance(done.code, int) else 1
-    return 0
+    return exit_status(kernelapp.launch_new_instance)
 
 
 # --- the warm process ----------------------------------------------------------------------

@@ -40,6 +40,7 @@ from careerlab.hub.forking import (
     careerlab_person,
     clean_environment,
     enter_child,
+    exit_status,
     parse_json,
     reply,
     report_failure,
@@ -198,11 +199,7 @@ def become_server(
     from jupyterhub.singleuser import main
 
     sys.argv = [*request.argv, *_lab_folders()]
-    try:
-        main()
-    except SystemExit as done:
-        return done.code if isinstance(done.code, int) else 1
-    return 0
+    return exit_status(main)
 
 
 # --- the warm process ----------------------------------------------------------------------

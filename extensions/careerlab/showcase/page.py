@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
 import nbformat
@@ -25,6 +26,9 @@ from careerlab.html import escape
 from careerlab.rubrics.levels import ScoringError, levels_for, project_rubric
 from careerlab.workbook.book import SHOWCASE_FOLDER, Workbook
 from careerlab.workbook.tasks.product import ProductTask
+
+if TYPE_CHECKING:
+    from nbgrader.coursedir import CourseDirectory
 
 NOTEBOOK_PATH = "extensions/careerlab/showcase/showcase.ipynb"  # relative to the course root
 
@@ -179,6 +183,16 @@ def showcase_document(root: Path, assignment: str, student: str) -> str:
     )
 
 
+def _answered_anything(
+    root: Path, coursedir: CourseDirectory, assignment: str, student: str
+) -> bool:
+    folder = root / course.SOURCE_DIRECTORY / assignment
+    return any(
+        course.find_answers(coursedir, assignment, student, notebook.stem)
+        for notebook in course.notebooks(folder)
+    )
+
+
 def feedback_with_showcase(notebooks: list[str], **hook: object) -> None:
     """nbgrader's GenerateFeedback.post_convert_hook: the rubric in each feedback page
     (careerlab.feedback.add_rubric), then the student's showcase beside it, so that a
@@ -200,6 +214,8 @@ def feedback_with_showcase(notebooks: list[str], **hook: object) -> None:
         if (student, assignment) in done:
             continue
         done.add((student, assignment))
+        if not _answered_anything(root, coursedir, assignment, student):
+            continue  # a student who answered nothing has no showcase yet; nothing is wrong
         try:
             document = showcase_document(root, assignment, student)
             folder = course.work_folder(

@@ -6,8 +6,9 @@ registry), declared analysis steps (``analysis_steps``: a data question's step
 menus, ``step_menus``, and the build's code paths), the professional products (``products``), charts
 drawn from stored choices (``charts``), career profiles with BLS wages (``careers`` and its
 ``data/``), the column labels and time column of a data file's datasheet
-(``datasheet``), how time values are put in order (``timeline``) and the
-JupyterLab keys override (``keyboard`` and ``lab-settings/``).
+(``datasheet``), how time values are put in order (``timeline``), the
+JupyterLab keys override (``keyboard`` and ``lab-settings/``) and the widgets' one
+stylesheet (``style`` and ``workbook.css``).
 
 It runs inside a student's kernel (and in the grader's fork of it), so it may
 import only itself and the top-level leaves ``careerlab.course``,

@@ -3,7 +3,7 @@
 It opens the answers file beside the notebook, creates each task with the answer
 stored for it, shows the task's widget, and answers the hidden tests' questions
 (``wb.grade``). Students never need to call anything but ``wb.record`` (the code
-path of a data task) and ``wb.check`` (a friendly progress report).
+path of a data task) and ``wb.check`` (the live progress list, careerlab.workbook.progress).
 """
 
 from __future__ import annotations
@@ -20,6 +20,14 @@ from careerlab.course import is_course_folder
 from careerlab.html import escape
 from careerlab.workbook import tasks
 from careerlab.workbook.answers import TASK_ID, AnswersStore, Loaded, answers_filename
+from careerlab.workbook.progress import (
+    NotAnswered,
+    ProgressView,
+    not_answered_message,
+    progress,
+    validating,
+)
+from careerlab.workbook.style import Stylesheet
 from careerlab.workbook.tasks.base import Task, TaskContext
 
 # Set by the showcase while it runs a workbook's trusted cells: every Workbook
@@ -54,6 +62,8 @@ class Workbook:
         self.folder = Path(folder) if folder is not None else Path.cwd()
         self.tasks: dict[str, Task] = {}
         self.read_only = SHOWCASE_FOLDER.get() is not None
+        if not self.read_only:  # the widgets' styles, before anything they style
+            display(Stylesheet())
         if self.read_only:
             self.folder = SHOWCASE_FOLDER.get()
             self.store = AnswersStore(self.folder / answers_filename(workbook_id), workbook_id)
@@ -69,7 +79,10 @@ class Workbook:
             self.store = AnswersStore(self.folder / answers_filename(workbook_id), workbook_id)
         self.loaded = self.store.load()
         # What a task may use of its workbook (tasks never see the Workbook itself).
-        self.context = TaskContext(store=self.store, folder=self.folder, task=self.tasks.get)
+        self.context = TaskContext(
+            store=self.store, folder=self.folder, task=self.tasks.get, saved=self._saved
+        )
+        self.progress_view: ProgressView | None = None  # made by the first wb.check()
         for problem in self.loaded.problems:
             _notice(problem + self._unreadable_hint(), problem=True)
 
@@ -126,23 +139,20 @@ class Workbook:
         record(value)
 
     def check(self) -> None:
-        """Show which tasks are answered. Friendly, and never raises."""
-        rows = []
-        for task in self.tasks.values():
-            if task.problem:
-                state = f"⚠ needs a new answer: {task.problem}"
-            elif task.value is None or task.value == "":
-                state = "○ not answered yet"
-            else:
-                state = "✓ answered"
-            rows.append(f"<li><strong>{escape(task.title)}</strong>: {escape(state)}</li>")
-        done = sum(1 for t in self.tasks.values() if t.value not in (None, "") and not t.problem)
-        display(
-            HTML(
-                f'<div class="careerlab-progress" role="status"><p>{done} of {len(self.tasks)} '
-                f"tasks answered.</p><ul>{''.join(rows)}</ul></div>"
-            )
-        )
+        """Show which tasks are answered, redrawn after every save. Never raises while a
+        student works; under nbgrader's Validate it fails naming the tasks left."""
+        if self.progress_view is None:
+            self.progress_view = ProgressView()
+        self.progress_view.show(self.tasks.values())
+        if not self.read_only:
+            display(self.progress_view)
+        found = progress(self.tasks.values())
+        if found.left and validating():
+            raise NotAnswered(not_answered_message(found))
+
+    def _saved(self, task: Task) -> None:
+        if self.progress_view is not None:
+            self.progress_view.show(self.tasks.values())
 
     # What nbgrader's hidden tests call -------------------------------------------------
     def grade(self, task_id: str, **key: Any) -> None:

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import base64
 import io
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-# A Figure of its own, not pyplot's: drawing a chart leaves the student's
-# matplotlib as it was (backend, current figure), and skips pyplot's figure
-# bookkeeping, which is a good part of what a small chart costs.
-from matplotlib.figure import Figure
-
-from careerlab.workbook import timeline
+from careerlab.workbook import numbers, timeline
+from careerlab.workbook.datasheet import ColumnNames, plain_name
 
 KINDS = {
     "bar": "Vertical bars",
@@ -30,9 +27,13 @@ KINDS = {
 BARS = ("bar", "barh")
 LINE = "line"
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 
 def label(column: str) -> str:
-    return column.replace("_", " ").capitalize()
+    """A column no datasheet describes, in words (``ColumnNames`` says it for those it does)."""
+    return plain_name(column)
 
 
 # One run of a workbook shows each chart several times (the task's preview, its
@@ -42,19 +43,33 @@ _DRAWN: dict[tuple[object, ...], bytes] = {}
 _DRAWN_MAX = 16
 
 
-def draw_png(data: pd.DataFrame, category: str, measure: str, kind: str, title: str) -> bytes:
+def draw_png(
+    data: pd.DataFrame,
+    category: str,
+    measure: str,
+    kind: str,
+    title: str,
+    names: ColumnNames | None = None,
+) -> bytes:
+    """The chart as PNG bytes; ``names`` gives the axes their labels with units (from the
+    data's datasheet)."""
+    names = names or ColumnNames()
     frame = data[[category, measure]]
+    axes = (names.label(category), names.label(measure), names.short(measure), names.unit(measure))
     key = (
         category,
         measure,
         kind,
         title,
+        axes,
         pd.util.hash_pandas_object(frame, index=True).values.tobytes(),
     )
     if key not in _DRAWN:
         if len(_DRAWN) >= _DRAWN_MAX:
             _DRAWN.clear()
-        _DRAWN[key] = _draw_png(frame, category, measure, kind, title)
+        buffer = io.BytesIO()
+        figure(frame, category, measure, kind, title, names).savefig(buffer, format="png")
+        _DRAWN[key] = buffer.getvalue()
     return _DRAWN[key]
 
 
@@ -67,29 +82,48 @@ def rows(data: pd.DataFrame, category: str, measure: str, kind: str) -> pd.DataF
     return frame.sort_values(measure, ascending=kind == "barh", kind="stable")
 
 
-def _draw_png(frame: pd.DataFrame, category: str, measure: str, kind: str, title: str) -> bytes:
-    figure = Figure(figsize=(6.4, 3.6), dpi=100)
-    axes = figure.subplots()
+def figure(
+    frame: pd.DataFrame, category: str, measure: str, kind: str, title: str, names: ColumnNames
+) -> Figure:
+    """The chart, drawn: the axes say what they measure, with the unit."""
+    # Imported here, not at the top: matplotlib is a good part of a workbook's start-up, and
+    # the registry imports this module for every workbook, with a chart or not (bench/
+    # workbook_open.py; tests/test_workbook_open.py keeps it deferred).
+    # A Figure of its own, not pyplot's: drawing a chart leaves the student's
+    # matplotlib as it was (backend, current figure), and skips pyplot's figure
+    # bookkeeping, which is a good part of what a small chart costs.
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
+
+    drawn = Figure(figsize=(6.4, 3.6), dpi=100)
+    axes = drawn.subplots()
     frame = rows(frame, category, measure, kind)
+    # Labels come from a datasheet (the student's own copy): never matplotlib's math markup,
+    # or a "$" in a label fails to draw (parse_math=False), as for the student's title.
+    measure_label, category_label = names.label(measure), names.label(category)
+    # The value axis reads as people write numbers: "28,700", "$6,600.00".
+    values = FuncFormatter(lambda value, _: numbers.format_cell(value, names.unit(measure)))
     if kind == LINE:
         # The time labels go on the x axis, in the order of the rows (not sorted as text).
         axes.plot(frame[category].astype(str), frame[measure], marker="o", color="#3b6ea8")
-        axes.set_xlabel(label(category))
-        axes.set_ylabel(label(measure))
+        axes.set_xlabel(category_label, parse_math=False)
+        axes.set_ylabel(measure_label, parse_math=False)
+        axes.yaxis.set_major_formatter(values)
         axes.tick_params(axis="x", labelrotation=45)
     elif kind == "barh":
         axes.barh(frame[category].astype(str), frame[measure], color="#3b6ea8")
-        axes.set_xlabel(label(measure))
+        axes.set_xlabel(measure_label, parse_math=False)
+        axes.xaxis.set_major_formatter(values)
     else:
         axes.bar(frame[category].astype(str), frame[measure], color="#3b6ea8")
-        axes.set_ylabel(label(measure))
+        axes.set_ylabel(measure_label, parse_math=False)
+        axes.yaxis.set_major_formatter(values)
         axes.tick_params(axis="x", labelrotation=20)
     # The title is the student's text: never matplotlib's math markup, or "$x_{$" fails to draw.
-    axes.set_title(title or f"{label(measure)} by {label(category)}", parse_math=False)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    default = f"{names.short(measure)} by {names.short(category)}"
+    axes.set_title(title or default, parse_math=False)
+    drawn.tight_layout()
+    return drawn
 
 
 def png_data_url(png: bytes) -> str:

@@ -14,6 +14,7 @@ the shortcuts work as before everywhere else in the notebook.
 
 The file is generated from the installed JupyterLab's own shortcut list:
 ``python -m careerlab.workbook.keyboard`` rewrites it; a test checks it is current.
+It also turns JupyterLab's news off (``NO_NEWS``), for teachers and students alike.
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ FOCUS_SELECTORS = (
     "[data-jp-kernel-user]:not(.jp-mod-readWrite) :focus:not(:read-write)",
 )
 OUTSIDE_TASKS = f":not(.{TASK_CLASS} *)"
+# JupyterLab asks on first start whether to fetch Jupyter's news, in a pop-up over the
+# workbook a student just opened; a classroom has no use for it, nor for update checks.
+NO_NEWS = {
+    "@jupyterlab/apputils-extension:notification": {"checkForUpdates": False, "fetchNews": "false"}
+}
 
 
 def lab_schemas_dir() -> Path:
@@ -66,7 +72,7 @@ def overrides(shortcuts: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def render(schemas_dir: Path | None = None) -> str:
-    data = overrides(focus_shortcuts(schemas_dir or lab_schemas_dir()))
+    data = {**overrides(focus_shortcuts(schemas_dir or lab_schemas_dir())), **NO_NEWS}
     return json.dumps(data, indent=1, sort_keys=True) + "\n"
 
 

@@ -20,7 +20,9 @@ import ipywidgets as widgets
 import pandas as pd
 
 from careerlab.html import escape
+from careerlab.workbook import numbers
 from careerlab.workbook.analysis_steps import COMPARISONS, GROUP_SUMMARIES, ORDERS
+from careerlab.workbook.datasheet import ColumnNames
 
 MAX_MENU_STEPS = 10  # rows of menus a student can follow on one screen
 # Step kinds the menus offer, with what the student reads (no pandas words).
@@ -133,40 +135,47 @@ def compare_problem(table: pd.DataFrame, raw: dict) -> str | None:
     return None
 
 
-def describe(raw: dict) -> str:
-    """A checked step in words, for the grading page."""
+def describe(raw: dict, names: ColumnNames | None = None) -> str:
+    """A checked step in words, for the grading page (plain text: escape it)."""
+    names = names or ColumnNames()
     [(kind, fields)] = raw.items()
     if kind == "derive":
         parts = formula_parts(fields["formula"])
         formula = (
-            f"{parts[0]} {OPERATORS[parts[1]]} {parts[2]}" if parts else str(fields["formula"])
+            f"{names.label(parts[0])} {OPERATORS[parts[1]]} "
+            f"{names.label(parts[2]) if is_name(parts[2]) else parts[2]}"
+            if parts
+            else str(fields["formula"])
         )
-        return f"made a new column {fields['column']} = {formula}"
+        return f"made a new column {names.label(fields['column'])} = {formula}"
+    column = names.label(fields["column"])
     if kind == "filter":
         words = COMPARISON_WORDS[fields["is"]]
-        return f"kept only rows where {fields['column']} {words} {fields['value']}"
+        return f"kept only rows where {column} {words} {fields['value']}"
     if kind == "group":
         words = GROUP_WORDS[fields["summary"]]
-        return f"made one row per {fields['by']} with the {words} of {fields['column']}"
+        return f"made one row per {names.label(fields['by'])} with the {words} of {column}"
     order = ORDER_WORDS[fields.get("order", "ascending")]
-    return f"sorted the rows by {fields['column']}, {order}"
+    return f"sorted the rows by {column}, {order}"
 
 
-def table_html(table: pd.DataFrame, rows: int = 8) -> str:
-    """The first ``rows`` rows of a table, numbers written for people, every cell escaped."""
+def table_html(table: pd.DataFrame, rows: int = 8, names: ColumnNames | None = None) -> str:
+    """The first ``rows`` rows of a table, numbers written for people (``numbers``), the
+    columns by their datasheet labels, every cell escaped."""
+    names = names or ColumnNames()
 
-    def cell(value: Any) -> str:
+    def cell(value: Any, column: object) -> str:
         if isinstance(value, bool) or not isinstance(value, int | float):
             text = str(value)
             return escape(text if len(text) <= 60 else text[:57] + "...")
-        if pd.isna(value):
-            return ""
-        return escape(f"{value:,.6g}" if abs(value) >= 1e15 else f"{round(value, 6):,.12g}")
+        return escape(numbers.format_cell(value, names.unit(str(column))))
 
     pad = 'style="padding: 0.1em 0.8em 0.1em 0"'  # readable without the notebook's CSS
-    head = "".join(f"<th {pad}>{escape(str(c)[:60])}</th>" for c in table.columns)
+    head = "".join(f"<th {pad}>{escape(names.label(str(c))[:120])}</th>" for c in table.columns)
     body = "".join(
-        "<tr>" + "".join(f"<td {pad}>{cell(v)}</td>" for v in row) + "</tr>"
+        "<tr>"
+        + "".join(f"<td {pad}>{cell(v, c)}</td>" for v, c in zip(row, table.columns, strict=True))
+        + "</tr>"
         for row in table.head(rows).itertuples(index=False)
     )
     shown = f", the first {rows} shown" if len(table) > rows else ""
@@ -189,8 +198,10 @@ class StepRow:
         kind: str,
         on_change: Callable[[], None],
         on_remove: Callable[[StepRow], None],
+        names: ColumnNames | None = None,
     ) -> None:
         self.kind = kind
+        self.names = names or ColumnNames()
         self.menus: dict[str, widgets.Widget] = {}  # by the step field each one sets
         self._columns: list[widgets.Dropdown] = []  # menus listing the table's columns
         self._formula_columns: list[widgets.Widget] = []  # menus listing columns a formula names
@@ -270,10 +281,10 @@ class StepRow:
     def set_columns(self, columns: list[str]) -> None:
         """List the columns of the table this step starts from, keeping what is chosen."""
         for menu in self._columns:
-            set_options(menu, columns)
+            set_options(menu, columns, self.names)
         names = [c for c in columns if is_name(c)]
-        for menu in self._formula_columns:
-            set_options(menu, names)
+        for menu in self._formula_columns:  # the Combobox lists names, as a formula has them
+            set_options(menu, names, self.names)
 
     def as_step(self) -> dict | str:
         """The step as the YAML dict ``analysis_steps`` reads, or what to fix first."""
@@ -317,13 +328,24 @@ class StepRow:
             self.menus[name].value = value
 
 
-def set_options(menu: widgets.Widget, options: list[str]) -> None:
-    """Give a menu new options, keeping its choice when it is still one of them."""
+def set_options(
+    menu: widgets.Widget,
+    options: list[str],
+    names: ColumnNames | None = None,
+    *,
+    keep_empty: bool = False,
+) -> None:
+    """Give a menu new options (columns, shown by ``names``' labels), keeping its choice
+    when it is still one of them; with ``keep_empty`` nothing is chosen for the student."""
     chosen = menu.value
-    if list(menu.options) == options:
+    typed = isinstance(menu, widgets.Combobox)  # it offers names to type: no labels
+    shown = options if typed or names is None else [(names.label(o), o) for o in options]
+    if list(menu.options) == shown:
         return
-    menu.options = options
-    if isinstance(menu, widgets.Combobox) or chosen in options:
+    menu.options = shown
+    if typed or chosen in options:
         menu.value = chosen
-    elif options:  # a menu with nothing chosen shows a choice, as a new menu does
+    elif options and not keep_empty:  # a menu with nothing chosen shows a choice
         menu.value = options[0]
+    else:
+        menu.value = None

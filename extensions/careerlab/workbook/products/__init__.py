@@ -46,7 +46,8 @@ SHOWCASE_LAYOUTS = {
 # Part ids are stored in students' answers files; the ones in use have underscores.
 PART_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 MAX_FILE_BYTES = 100_000  # today's largest family is under 4 KB
-MAX_DEPTH = 8  # a family file nests 5 deep (family, products, product, parts, part), a snapshot 7
+MAX_DEPTH = 8  # a family file nests 6 deep (family, products, product, parts, part, words),
+# a snapshot 8
 MAX_LINES = 30
 MAX_CHARS = 20_000
 MAX_WORDS = 20_000
@@ -58,21 +59,22 @@ class ProductsError(ProblemsError):
 
 
 @dataclass(frozen=True)
+class Words:
+    """Word limits for a whole product or one part. Nothing grades them: a project's
+    completeness check has its own ``min_words``; these are for showing a live count."""
+
+    least: int = 0
+    most: int | None = None
+
+
+@dataclass(frozen=True)
 class Part:
     id: str
     label: str
     hint: str
     lines: int = 1  # 1: one line; more: a paragraph box
     max_chars: int = DEFAULT_MAX_CHARS
-
-
-@dataclass(frozen=True)
-class Words:
-    """Word limits for a whole product. Nothing grades them: a project's completeness
-    check has its own ``min_words``; these are for showing a live count."""
-
-    least: int = 0
-    most: int | None = None
+    words: Words | None = None  # the expected length, when the file gives it
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,19 @@ class Product:
     family: str = ""
     showcase: str = "memo"  # a key of SHOWCASE_LAYOUTS
     words: Words = field(default_factory=Words)
+
+    def part_words(self, part: Part) -> Words | None:
+        """The length a student should aim for in one part: the file's ``words``, else a
+        paragraph part's share (by its lines) of the product's least words, else None (a
+        one-line part, such as To or Subject, has no word count)."""
+        if part.words is not None:
+            return part.words
+        if part.lines == 1:
+            return None
+        given = sum(p.words.least for p in self.parts if p.words is not None)
+        lines = sum(p.lines for p in self.parts if p.lines > 1 and p.words is None)
+        least = -(-max(0, self.words.least - given) * part.lines // lines)  # rounded up
+        return Words(least=least) if least else None
 
 
 @dataclass(frozen=True)
@@ -157,7 +172,7 @@ def _compose(text: str, source: str) -> Node:
 
 def _part(check: _Checker, node: Node, where: str) -> Part:
     fields = check.mapping(
-        node, f"{where}: a part", {"id", "label", "hint"}, {"lines", "max_chars"}
+        node, f"{where}: a part", {"id", "label", "hint"}, {"lines", "max_chars", "words"}
     )
     part_id = check.slug(
         fields.get("id"),
@@ -176,6 +191,7 @@ def _part(check: _Checker, node: Node, where: str) -> Part:
         max_chars=check.whole(fields["max_chars"], f"{here}: max_chars", 1, MAX_CHARS)
         if "max_chars" in fields
         else DEFAULT_MAX_CHARS,
+        words=_words(check, fields["words"], here) if "words" in fields else None,
     )
 
 
@@ -356,10 +372,15 @@ def snapshot_text(chosen: list[Family]) -> str:
     return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
 
 
+def _words_data(words: Words) -> dict[str, int]:
+    data = {"least": words.least}
+    if words.most is not None:
+        data["most"] = words.most
+    return data
+
+
 def _product_data(product: Product) -> dict[str, Any]:
-    words: dict[str, int] = {"least": product.words.least}
-    if product.words.most is not None:
-        words["most"] = product.words.most
+    words = _words_data(product.words)
     return {
         "id": product.id,
         "name": product.name,
@@ -373,6 +394,7 @@ def _product_data(product: Product) -> dict[str, Any]:
                 "hint": part.hint,
                 "lines": part.lines,
                 "max_chars": part.max_chars,
+                **({"words": _words_data(part.words)} if part.words else {}),
             }
             for part in product.parts
         ],

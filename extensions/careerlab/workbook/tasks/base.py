@@ -35,6 +35,8 @@ class TaskContext:
     store: Store
     folder: Path  # the notebook's folder (self-assessment finds its rubric from here)
     task: Callable[[str], Task | None]  # a sibling task by id (a product shows its chart)
+    # Told after each save, so the workbook's live progress follows the student's answers.
+    saved: Callable[[Task], None] = lambda task: None
 
 
 class AnswerError(ValueError):
@@ -54,11 +56,45 @@ def state_title(state: dict[str, Any]) -> str:
     return str(state.get("title", "This task"))[:200]
 
 
-def status_html(text: str, *, problem: bool = False) -> str:
-    """A status line read out by screen readers and marked with words, not colour alone."""
-    css = "careerlab-status careerlab-problem" if problem else "careerlab-status"
-    prefix = "Problem: " if problem else ""
-    return f'<div class="{css}" role="status" aria-live="polite">{escape(prefix + text)}</div>'
+@dataclass(frozen=True)
+class StatusLook:
+    """How one state of a task's status line looks: an icon (hidden from screen readers,
+    which hear ``spoken`` instead) beside the text; workbook.css gives each state's class
+    its colours, checked for contrast by tests/tasks/test_status.py."""
+
+    icon: str
+    spoken: str
+
+
+# Saved, saved but check this, and a problem look different in icon, colour and spoken
+# words; a note (nothing saved, nothing wrong, e.g. "No answer from your code yet") has
+# no icon.
+STATUS_LOOKS = {
+    "saved": StatusLook("✓", "Saved"),
+    "check": StatusLook("⚠\ufe0e", "Saved, but check this"),  # \ufe0e: a glyph, not emoji
+    "problem": StatusLook("✗", "Problem"),
+    "note": StatusLook("", ""),
+}
+
+
+def status_html(text: str, *, problem: bool = False, state: str | None = None) -> str:
+    """A status line in one of STATUS_LOOKS' states, read out by screen readers and marked
+    with an icon and words, not colour alone. Without ``state``: a problem if ``problem``,
+    saved if the text starts with ✓ (the mark kinds write before "Saved"), else a note."""
+    if state is None:
+        state = "problem" if problem else "saved" if text.startswith("✓") else "note"
+    look = STATUS_LOOKS[state]
+    text = text.removeprefix("✓").lstrip()
+    css = f"careerlab-status careerlab-status-{state}"
+    if state == "problem":
+        css += " careerlab-problem"
+    icon = (
+        f'<span class="careerlab-status-icon" role="img" aria-label="{look.spoken}">'
+        f"{look.icon}</span> "
+        if look.icon
+        else ""
+    )
+    return f'<div class="{css}" role="status" aria-live="polite">{icon}{escape(text)}</div>'
 
 
 def answer_block(task: Task, body_html: str) -> str:
@@ -75,6 +111,19 @@ def require_columns(task_id: str, data: Any, columns: list[str | None]) -> None:
     missing = [c for c in columns if c is not None and c not in data.columns]
     if missing:
         raise ValueError(f"Task '{task_id}': the data has no column {missing[0]!r}.")
+
+
+def on_empty_enter(box: widgets.Text, action: Callable[[], None]) -> None:
+    """Call ``action`` when the student presses Enter in ``box`` while it is empty. Enter in
+    a box never typed in changes no value, so only the browser's "submit" message tells;
+    when text was typed, the value change that follows the message shows the save."""
+
+    def entered(_widget: Any, content: Any, _buffers: Any) -> None:
+        if isinstance(content, dict) and content.get("event") == "submit":
+            if not box.value.strip():
+                action()
+
+    box.on_msg(entered)
 
 
 # The CSS class of every task's box: pages style it, and careerlab.workbook.keyboard keeps
@@ -171,7 +220,15 @@ class Task(ABC):
         self.value = value
         self.problem = None
         note = f" (an unreadable answers file was kept as {moved})" if moved else ""
-        self.show_status(f"✓ Saved at {datetime.now().strftime('%H:%M:%S')}{note}.")
+        left = self.to_do()
+        # Saved is not done: a half-made answer says what is left (the same words as the
+        # progress list and Validate).
+        later = f" Not answered yet: {left}." if left else ""
+        self.show_status(
+            f"Saved at {datetime.now().strftime('%H:%M:%S')}{note}.{later}",
+            state="check" if left else "saved",
+        )
+        self.context.saved(self)
         return True
 
     # Widget --------------------------------------------------------------------
@@ -184,10 +241,15 @@ class Task(ABC):
             f'<div class="careerlab-prompt"><strong>{escape(self.title)}</strong>'
             f"<p>{escape(self.prompt)}</p></div>"
         )
+        left = self.to_do()
         if self.problem:
             self.show_status(self.problem, problem=True)
-        elif self.value is not None:
+        elif left is None:
             self.show_status("✓ Your saved answer is shown.")
+        elif self.value is not None:
+            self.show_status(f"Your saved work is shown. Not answered yet: {left}.", state="check")
+        else:  # a chart drawn from its default menus is not an answer either
+            self.show_status(f"Not answered yet: {left}.")
         self.view = TaskView(
             self,
             children=[prompt, *self.build_controls(), self._status],
@@ -197,8 +259,8 @@ class Task(ABC):
         self.view.add_class(f"careerlab-{self.kind.replace('_', '-')}")
         return self.view
 
-    def show_status(self, text: str, *, problem: bool = False) -> None:
-        self._status.value = status_html(text, problem=problem)
+    def show_status(self, text: str, *, problem: bool = False, state: str | None = None) -> None:
+        self._status.value = status_html(text, problem=problem, state=state)
 
     def from_code(self, value: Any, no_answer: str) -> Any | None:
         """What a student's code gave (``wb.record``), parsed; None after saying why not:
@@ -221,6 +283,33 @@ class Task(ABC):
         """Do what a student does in the browser: set the widgets' values (and
         press buttons) so the widgets' own handlers save the answer. Used by
         tests and benchmarks; call after the view is built."""
+
+    # Answered ------------------------------------------------------------------
+    @classmethod
+    def still_to_do(cls, state: dict[str, Any]) -> str | None:
+        """The kind's one rule of "answered": what the student still has to do, in their
+        words ("choose a product type"), or None when the task is answered. Reads
+        ``check_state()`` data, as ``judge`` does, so it never trusts its types. The task's
+        status, the live progress, Validate, the grading page and the export all ask this
+        (through ``to_do``). Here: any value that is not blank text; kinds say more."""
+        value = state.get("value")
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return "give an answer"
+        return None
+
+    def to_do(self) -> str | None:
+        """``still_to_do`` for the stored answer; a stored answer that cannot be used is
+        not an answer."""
+        if self.problem:
+            return "answer it again (the saved answer could not be used)"
+        try:
+            return self.still_to_do(self.check_state())
+        except Exception:  # a value no kind foresaw is not an answer, and never stops a view
+            return "answer it again (the saved answer could not be used)"
+
+    @property
+    def answered(self) -> bool:
+        return self.to_do() is None
 
     # Grading -------------------------------------------------------------------
     def check(self, key: Any) -> Check:

@@ -143,6 +143,20 @@ class CareerFitTask(Task):
 
     # Grading -------------------------------------------------------------------
     @classmethod
+    def still_to_do(cls, state: dict[str, Any]) -> str | None:
+        """Answered: both questions have words and yes, maybe or no is chosen."""
+        value = state.get("value")
+        value = value if isinstance(value, dict) else {}
+        missing = [
+            question
+            for part, (question, _) in WRITTEN.items()
+            if not (isinstance(value.get(part), str) and count_words(value[part]))
+        ]
+        if not (isinstance(value.get(CHOICE), str) and value[CHOICE] in CHOICES):
+            missing.append(CHOICE_QUESTION[0])
+        return f"answer {' and '.join(f'“{q}”' for q in missing)}" if missing else None
+
+    @classmethod
     def judge(cls, state: dict[str, Any], key: CareerFitKey) -> Check:
         title, value = state_title(state), state.get("value")
         if not isinstance(value, dict) or not value:

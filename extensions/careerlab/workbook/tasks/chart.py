@@ -19,7 +19,8 @@ import pandas as pd
 from IPython.display import Image, clear_output, display
 
 from careerlab.html import escape
-from careerlab.workbook import charts
+from careerlab.workbook import charts, numbers
+from careerlab.workbook.datasheet import ColumnNames, datasheet_problem
 from careerlab.workbook.tasks.base import (
     AnswerError,
     Check,
@@ -29,6 +30,9 @@ from careerlab.workbook.tasks.base import (
 )
 
 MAX_TITLE = 100
+# A menu as wide as its chosen label ("Monthly rent (dollars a month)"), not ipywidgets'
+# fixed 300 px, which cuts a long label short; never wider than the page.
+FIT = {"width": "auto", "max_width": "100%"}
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,11 @@ class ChartTask(Task):
     kind = "chart"
     Key = ChartKey
 
+    @classmethod
+    def field_problems(cls, fields: dict[str, Any]) -> list[tuple[str, str]]:
+        problem = datasheet_problem(fields.get("datasheet"))
+        return [("datasheet", problem)] if problem else []
+
     def __init__(
         self,
         context,
@@ -89,9 +98,16 @@ class ChartTask(Task):
         measures: list[str],
         kinds: tuple[str, ...] | None = None,
         time: str | None = None,
+        datasheet: str | None = None,
     ) -> None:
         super().__init__(context, task_id, title, prompt)
         require_columns(task_id, data, [category, *measures, time])
+        problem = datasheet_problem(datasheet)
+        if problem:
+            raise ValueError(f"Task '{task_id}': {problem}")
+        # The columns' labels and units from the data file's datasheet (careerlab build
+        # names the file); a column the notebook's code made is shown as its name in words.
+        self.names = ColumnNames.read(context.folder, datasheet)
         self.data = data
         self.category = category
         self.measures = list(measures)
@@ -114,16 +130,18 @@ class ChartTask(Task):
         style = {"description_width": "initial"}
         current = self.value or {}
         self.measure = widgets.Dropdown(
-            options=[(charts.label(m), m) for m in self.measures],
+            options=[(self.names.label(m), m) for m in self.measures],
             value=current.get("measure", self.measures[0]),
             description="Measure to show",
             style=style,
+            layout=FIT,
         )
         self.chart_kind = widgets.Dropdown(
             options=[(charts.KINDS[k], k) for k in self.kinds],
             value=current.get("kind", self.kinds[0]),
             description="Chart type",
             style=style,
+            layout=FIT,
         )
         self.chart_title = widgets.Text(
             value=current.get("title", ""),
@@ -137,7 +155,8 @@ class ChartTask(Task):
         for control in (self.measure, self.chart_kind, self.chart_title):
             control.observe(self._changed, names="value")
         self._draw(self._design())
-        return [widgets.HBox([self.measure, self.chart_kind]), self.chart_title, self.preview]
+        menus = widgets.HBox([self.measure, self.chart_kind], layout={"flex_flow": "row wrap"})
+        return [menus, self.chart_title, self.preview]
 
     def _design(self) -> dict[str, str]:
         return {
@@ -167,19 +186,43 @@ class ChartTask(Task):
 
     def png(self, design: dict[str, str]) -> bytes:
         return charts.draw_png(
-            self.data, self.category, design["measure"], design["kind"], design.get("title", "")
+            self.data,
+            self.category,
+            design["measure"],
+            design["kind"],
+            design.get("title", ""),
+            self.names,
         )
 
     def alt_text(self, design: dict[str, str]) -> str:
         # The rows in the order the chart shows them, so a screen reader hears the same
         # chart a sighted reader sees (a line in time order).
         drawn = charts.rows(self.data, self.category, design["measure"], design["kind"])
+        unit = self.names.unit(design["measure"])
         rows = ", ".join(
-            f"{row[self.category]}: {row[design['measure']]:,.12g}" for _, row in drawn.iterrows()
+            f"{row[self.category]}: {numbers.format_value(row[design['measure']], unit)}"
+            for _, row in drawn.iterrows()
         )
-        measure, category = charts.label(design["measure"]), charts.label(self.category)
+        measure, category = self.names.label(design["measure"]), self.names.label(self.category)
         shape = "Line chart" if design["kind"] == charts.LINE else "Bar chart"
         return f"{shape} of {measure} by {category}. {rows}"
+
+    @classmethod
+    def still_to_do(cls, state: dict[str, Any]) -> str | None:
+        """Answered: a design the student saved, with a title (the chart drawn from the
+        menus' first choices is a preview, not an answer).
+
+        Nothing is saved until the student picks or types, and a chart is theirs once it
+        says what it shows."""
+        value = state.get("value")
+        if not (
+            isinstance(value, dict)
+            and isinstance(value.get("measure"), str)
+            and isinstance(value.get("kind"), str)
+        ):
+            return "choose what the chart shows and type its title"
+        title = value.get("title")
+        return None if isinstance(title, str) and title.strip() else "type the chart's title"
 
     @classmethod
     def judge(cls, state: dict[str, Any], key: ChartKey) -> Check:
@@ -203,7 +246,7 @@ class ChartTask(Task):
     def plain_answer(self) -> str:
         if self.value is None:
             return "no answer"
-        return f"{charts.label(self.value['measure'])} chart: {self.value['title']}"
+        return f"{self.names.label(self.value['measure'])} chart: {self.value['title']}"
 
 
 TASK = ChartTask  # found by the registry (careerlab.workbook.tasks)

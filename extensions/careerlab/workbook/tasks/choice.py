@@ -62,6 +62,12 @@ class ChoiceTask(Task):
         self.input.value = response
 
     @classmethod
+    def still_to_do(cls, state: dict[str, Any]) -> str | None:
+        """Answered: an option is chosen."""
+        value = state.get("value")
+        return None if isinstance(value, str) and value else "choose one option"
+
+    @classmethod
     def judge(cls, state: dict[str, Any], key: ChoiceKey) -> Check:
         title, value = state_title(state), state.get("value")
         if value is None:

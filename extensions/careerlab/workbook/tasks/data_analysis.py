@@ -19,7 +19,8 @@ import ipywidgets as widgets
 import pandas as pd
 
 from careerlab.html import escape
-from careerlab.workbook import analysis_steps, step_menus
+from careerlab.workbook import analysis_steps, numbers, step_menus
+from careerlab.workbook.datasheet import ColumnNames, datasheet_problem
 from careerlab.workbook.tasks.base import (
     AnswerError,
     Check,
@@ -27,10 +28,16 @@ from careerlab.workbook.tasks.base import (
     require_columns,
     state_title,
 )
-from careerlab.workbook.tasks.number import format_number, within
+from careerlab.workbook.tasks.number import within
 from careerlab.workbook.tasks.short_text import normalise
 
 MAX_LABEL = 200
+# What a question asks for: a row's name ("which neighborhood?") or a number ("how many?").
+NAME, NUMBER = "name", "number"
+ASKS = (NAME, NUMBER)
+# A menu as wide as its chosen label ("Median household income (dollars a year)"), not
+# ipywidgets' fixed 300 px, which cuts a long label short; never wider than the page.
+FIT = {"width": "auto", "max_width": "100%"}
 
 
 @dataclass(frozen=True)
@@ -189,7 +196,33 @@ def plain_value(value: Any) -> float | str:
 
 
 def format_value(value: float | str, unit: str) -> str:
-    return value if isinstance(value, str) else format_number(value, unit)
+    return value if isinstance(value, str) else numbers.format_number(value, unit)
+
+
+def asks_for(key_value: object) -> str:
+    """What a question with this answer key asks for: a name for a text key, else a number."""
+    return NAME if isinstance(key_value, str) else NUMBER
+
+
+def gives(statistic: str) -> str:
+    """What a summary of the menus gives: a row's name or a number."""
+    return NAME if STATISTICS[statistic].needs_label_column else NUMBER
+
+
+def asks_problem(fields: dict[str, Any]) -> str | None:
+    """What is wrong with a task's ``asks`` field: one of ASKS, agreeing with the key."""
+    if "asks" not in fields:
+        return None
+    asks = fields["asks"]
+    if asks not in ASKS:
+        return f"asks: {NAME} (the question asks which row) or {NUMBER}, or leave it out."
+    answer = fields.get("answer")
+    key = answer.get("value") if isinstance(answer, dict) else answer
+    if "answer" in fields and asks_for(key) != asks:
+        return f"asks: {asks}, but the answer key is a {asks_for(key)}; leave asks out."
+    if asks == NAME and not fields.get("label_column"):
+        return "asks: name needs label_column, the column whose values name the rows."
+    return None
 
 
 @dataclass(frozen=True)
@@ -214,16 +247,26 @@ class DataAnalysisTask(Task):
         label_column: str | None = None,
         unit: str = "",
         steps: list[str] | None = None,
+        asks: str | None = None,
+        datasheet: str | None = None,
     ) -> None:
         super().__init__(context, task_id, title, prompt)
         require_columns(task_id, data, [*columns, label_column])
-        problem = steps_problem(steps)
+        fields = {
+            "steps": steps,
+            "asks": asks,
+            "datasheet": datasheet,
+            "label_column": label_column,
+        }
+        problem = next(iter(self.field_problems(fields)), None)
         if problem:
-            raise ValueError(f"Task '{task_id}': {problem}")
+            raise ValueError(f"Task '{task_id}': {problem[1]}")
         self.data = data
         self.columns = list(columns)
         self.label_column = label_column
         self.unit = unit
+        self.asks = asks  # NAME, NUMBER, or None: either (a question without a key)
+        self.names = ColumnNames.read(context.folder, datasheet)  # the datasheet's labels
         self.steps: list[str] = list(steps or [])
         self.base = offered_table(data, self.columns, label_column)
         self.via: str | None = None
@@ -235,12 +278,28 @@ class DataAnalysisTask(Task):
 
     @classmethod
     def field_problems(cls, fields: dict[str, Any]) -> list[tuple[str, str]]:
-        problem = steps_problem(fields.get("steps"))
-        return [("steps", problem)] if problem else []
+        found = {
+            "steps": steps_problem(fields.get("steps")),
+            "asks": asks_problem({k: v for k, v in fields.items() if v is not None}),
+            "datasheet": datasheet_problem(fields.get("datasheet")),
+        }
+        return [(field, problem) for field, problem in found.items() if problem]
 
     # Stored answers --------------------------------------------------------------
     def parse(self, value: Any) -> float | str:
-        return plain_value(value)
+        value = plain_value(value)
+        if self.asks is not None and asks_for(value) != self.asks:
+            raise AnswerError(self.wrong_kind())
+        return value
+
+    def wrong_kind(self) -> str:
+        """Why an answer of the other kind is not an answer to this question."""
+        if self.asks == NUMBER:
+            return "this question asks for a number, not the name of a row"
+        if self.label_column is None:
+            return "this question asks which row: a name, not a number"
+        column = self.names.short(self.label_column)
+        return f"this question asks which row: a name from the {column} column, not a number"
 
     def restore(self, entry: dict[str, Any] | None) -> None:
         super().restore(entry)
@@ -288,8 +347,14 @@ class DataAnalysisTask(Task):
     def build_controls(self) -> list[widgets.Widget]:
         style = {"description_width": "initial"}
         query = self.query or {}
-        self.column = widgets.Dropdown(options=[], description="Column", style=style)
-        self.statistic = widgets.Dropdown(options=[], description="Summary", style=style)
+        # Both menus start with nothing chosen: a result appears only once the student has
+        # picked a column and a summary, so nothing is computed (or saved) by default.
+        self.column = widgets.Dropdown(
+            options=[], value=None, description="Column", style=style, layout=FIT
+        )
+        self.statistic = widgets.Dropdown(
+            options=[], value=None, description="Summary", style=style, layout=FIT
+        )
         self.result = widgets.HTML()
         self.use = widgets.Button(
             description="Use this as my answer",
@@ -303,7 +368,7 @@ class DataAnalysisTask(Task):
             controls = self._build_steps(query.get("steps", []))
         self._refresh()
         self._quiet = True
-        if query.get("column") in self.column.options:
+        if query.get("column") in dict(self.column.options).values():
             self.column.value = query["column"]
         if query.get("statistic") in dict(self.statistic.options).values():
             self.statistic.value = query["statistic"]
@@ -312,7 +377,8 @@ class DataAnalysisTask(Task):
         self.statistic.observe(self._preview, names="value")
         self.use.on_click(self._use)
         self._preview()
-        return [*controls, widgets.HBox([self.column, self.statistic]), self.result, self.use]
+        menus = widgets.HBox([self.column, self.statistic], layout={"flex_flow": "row wrap"})
+        return [*controls, menus, self.result, self.use]
 
     def _build_steps(self, stored: list[dict]) -> list[widgets.Widget]:
         self.rows_box = widgets.VBox()
@@ -337,7 +403,7 @@ class DataAnalysisTask(Task):
         if len(self.rows) >= step_menus.MAX_MENU_STEPS:
             self.show_status(f"At most {step_menus.MAX_MENU_STEPS} steps.", problem=True)
             return
-        row = step_menus.StepRow(kind, self._refresh, self._remove_row)
+        row = step_menus.StepRow(kind, self._refresh, self._remove_row, self.names)
         self.rows.append(row)
         self.rows_box.children = [r.box for r in self.rows]
         self._refresh()  # the new row lists the columns of the table it starts from
@@ -381,28 +447,70 @@ class DataAnalysisTask(Task):
                     "<p>Fix the step marked Problem, or remove it; until then the steps "
                     "are not used.</p>"
                     if self.broken
-                    else step_menus.table_html(table)
+                    else step_menus.table_html(table, names=self.names)
                     if self.rows
                     else ""
                 )
-            step_menus.set_options(self.column, menu_columns(table, self.base, self.columns))
-            statistic = self.statistic.value or "sum"
+            columns = menu_columns(table, self.base, self.columns)
+            step_menus.set_options(self.column, columns, self.names, keep_empty=True)
+            statistic = self.statistic.value
             self.statistic.options = [(s.label, n) for n, s in self.statistics().items()]
-            self.statistic.value = statistic if statistic in self.statistics() else "sum"
+            self.statistic.value = statistic if statistic in self.statistics() else None
         finally:
             self._quiet = False
         self._preview()
 
-    def _current(self) -> float | str:
+    def missing(self) -> str | None:
+        """What the student has still to pick before the menus give a result."""
+        if self.column.value is None and self.statistic.value is None:
+            return "pick a column and a summary first"
         if self.column.value is None:
-            raise AnswerError("there is no column to summarise")
+            return "pick a column first"
+        if self.statistic.value is None:
+            return "pick a summary first"
+        return None
+
+    def kind_problem(self) -> str | None:
+        """Why the summary picked cannot answer this question (a number for "which
+        neighborhood?", a name for "how many?"), with what to pick instead."""
+        statistic = self.statistic.value
+        if self.asks is None or statistic is None or gives(statistic) == self.asks:
+            return None
+        picked = STATISTICS[statistic].label
+        if self.asks == NAME:
+            return (
+                f"{self.wrong_kind()}. “{picked}” gives a number; pick a summary that names "
+                f"a row, such as “{STATISTICS['highest'].label}”"
+            )
+        return (
+            f"{self.wrong_kind()}. “{picked}” gives the name of a row; pick a summary that gives "
+            f"a number, such as “{STATISTICS['max'].label}”"
+        )
+
+    def _current(self) -> float | str:
+        missing = self.missing()
+        if missing:
+            raise AnswerError(missing)
         return summarise(self.table, self.column.value, self.statistic.value, self.label)
+
+    def result_unit(self) -> str:
+        """The unit of what the menus give: the column's, as its datasheet says (a total of
+        bytes is bytes, even when the question wants megabytes), else the task's. A count
+        of rows is in the task's unit."""
+        column, statistic = self.column.value, self.statistic.value
+        if column is None or statistic in (None, "count"):
+            return self.unit
+        return self.names.unit(column) or self.unit
 
     def _preview(self, change: Any = None) -> None:
         if self._quiet:
             return
         if self.broken:  # the steps' own message says what to do
             self.result.value = ""
+            return
+        missing = self.missing()
+        if missing:
+            self.result.value = f"<p>Result: none yet: {escape(missing)}.</p>"
             return
         try:
             value = self._current()
@@ -411,11 +519,21 @@ class DataAnalysisTask(Task):
                 f"<p>That summary does not work for this column ({escape(error)}).</p>"
             )
             return
-        self.result.value = f"<p>Result: <strong>{escape(self.format(value))}</strong></p>"
+        shown = format_value(value, self.result_unit())
+        note = self.kind_problem()  # said before the button is pressed, not only after
+        self.result.value = f"<p>Result: <strong>{escape(shown)}</strong></p>" + (
+            f'<p class="careerlab-kind-problem" role="note">Not an answer: {escape(note)}.</p>'
+            if note
+            else ""
+        )
 
     def _use(self, button: widgets.Button | None = None) -> None:
         if self.broken:
             self.show_status("Not saved: fix the step marked Problem, or remove it.", problem=True)
+            return
+        missing, wrong = self.missing(), self.kind_problem()
+        if missing or wrong:
+            self.show_status(f"Not saved: {missing or wrong}.", problem=True)
             return
         try:
             value = self._current()
@@ -427,7 +545,7 @@ class DataAnalysisTask(Task):
         query.update(column=self.column.value, statistic=self.statistic.value)
         if self.save(value, via="widgets", query=query):
             self.via, self.query = "widgets", query
-            self.show_status(f"✓ Saved {self.format(value)} as your answer.")
+            self.show_status(f"✓ Saved {format_value(value, self.result_unit())} as your answer.")
 
     def fill(self, response: dict[str, Any]) -> None:
         """``{"steps": [...], "column": ..., "statistic": ...}`` (steps as in YAML, optional):
@@ -451,7 +569,25 @@ class DataAnalysisTask(Task):
 
     # Grading -----------------------------------------------------------------------
     def check_state(self) -> dict[str, Any]:
-        return {**super().check_state(), "unit": self.unit}
+        return {**super().check_state(), "unit": self.unit, "asks": self.asks}
+
+    @classmethod
+    def still_to_do(cls, state: dict[str, Any]) -> str | None:
+        """Answered: a number, or a row's name, as the question asks (what ``parse`` keeps)."""
+        value, asks = state.get("value"), state.get("asks")
+        given = (
+            NUMBER
+            if isinstance(value, float) and math.isfinite(value)
+            else NAME
+            if isinstance(value, str) and value.strip()
+            else None
+        )
+        if given is None:
+            return "find the answer with the menus (or your code) and use it"
+        if asks in ASKS and given != asks:
+            wanted = "a row’s name" if asks == NAME else "a number"
+            return f"find the answer again: the question asks for {wanted}"
+        return None
 
     @classmethod
     def judge(cls, state: dict[str, Any], key: DataAnalysisKey) -> Check:
@@ -480,10 +616,10 @@ class DataAnalysisTask(Task):
             how = "Found with the student's own code."
         elif self.query:
             stat = STATISTICS[self.query["statistic"]].label
-            steps = [step_menus.describe(raw) for raw in self.query.get("steps", [])]
+            steps = [step_menus.describe(raw, self.names) for raw in self.query.get("steps", [])]
             if steps:  # one sentence: the steps, then the summary
                 stat = f"{'; '.join(steps)}; then {stat[0].lower()}{stat[1:]}"
-            how = f"Found with the menus: {stat} of {self.query['column']}."
+            how = f"Found with the menus: {stat} of {self.names.label(self.query['column'])}."
         return f"<p>{escape(self.format(self.value))}</p>" + (
             f"<p class='careerlab-how'><em>{escape(how)}</em></p>" if how else ""
         )

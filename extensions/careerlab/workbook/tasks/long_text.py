@@ -20,6 +20,23 @@ def count_words(text: str) -> int:
     return len(re.findall(r"\S+", text))
 
 
+def count_html(words: int, least: int = 0, most: int | None = None) -> str:
+    """A live word count beside the length a student should aim for (long answers and each
+    part of a product show the same words)."""
+    if most is not None and words > most:
+        goal = f" (more than {most}: shorten it)"
+    elif least and most is not None:
+        goal = f" (aim for {least} to {most})"
+    elif least:
+        goal = f" (aim for about {least})"
+    elif most is not None:
+        goal = f" (at most {most})"
+    else:
+        goal = ""
+    noun = "word" if words == 1 else "words"
+    return f"<span class='careerlab-count'>{words} {noun}{escape(goal)}</span>"
+
+
 @dataclass(frozen=True)
 class LongTextKey:
     min_words: int = 1
@@ -66,9 +83,7 @@ class LongTextTask(Task):
         return [self.input, self.counter]
 
     def _count_text(self, text: str) -> str:
-        words = count_words(text)
-        goal = f" (aim for about {self.suggested_words})" if self.suggested_words else ""
-        return f"<span class='careerlab-count'>{words} words{escape(goal)}</span>"
+        return count_html(count_words(text), self.suggested_words)
 
     def _changed(self, change: dict[str, Any]) -> None:
         self.counter.value = self._count_text(change["new"])
@@ -81,6 +96,12 @@ class LongTextTask(Task):
 
     def fill(self, response: str) -> None:
         self.input.value = response
+
+    @classmethod
+    def still_to_do(cls, state: dict[str, Any]) -> str | None:
+        """Answered: at least one word (the suggested length is a goal, not the rule)."""
+        value = state.get("value")
+        return None if isinstance(value, str) and count_words(value) else "write your response"
 
     @classmethod
     def judge(cls, state: dict[str, Any], key: LongTextKey) -> Check:

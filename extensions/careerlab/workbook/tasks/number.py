@@ -15,7 +15,14 @@ from typing import Any
 import ipywidgets as widgets
 
 from careerlab.html import escape
-from careerlab.workbook.tasks.base import AnswerError, Check, Task, state_title
+from careerlab.workbook.numbers import format_number, is_money, is_percent
+from careerlab.workbook.tasks.base import (
+    AnswerError,
+    Check,
+    Task,
+    on_empty_enter,
+    state_title,
+)
 
 # Optional sign, optional $, digits with optional thousands commas, optional
 # decimals, optional trailing %.
@@ -36,13 +43,22 @@ def read_number(text: str) -> float:
     return value
 
 
+def symbol_doubt(text: str, unit: str) -> str | None:
+    """Why a number read from ``text`` may not be what the student meant, or None: a $ or
+    % typed for an answer in another unit is read as a plain number ("12%" for dollars is
+    saved as 12 dollars), which must not look like a plain success."""
+    if not unit:
+        return None
+    if "%" in text and not is_percent(unit):
+        return f"you typed % and this answer is in {unit}"
+    if "$" in text and not is_money(unit):
+        return f"you typed $ and this answer is in {unit}"
+    return None
+
+
 def is_number(value: Any) -> bool:
     """A finite int or float (not a bool): what a number answer must be."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def format_number(value: float, unit: str) -> str:
-    return f"{value:,.12g} {unit}".strip()
 
 
 def within(value: float, target: float, tolerance: float, relative: float | None) -> bool:
@@ -93,7 +109,8 @@ class NumberTask(Task):
         if not math.isfinite(value):
             raise AnswerError("it is not a finite number")
         if not self.minimum <= value <= self.maximum:
-            raise AnswerError(f"it should be between {self.minimum:,g} and {self.maximum:,g}")
+            low, high = self.format(self.minimum), self.format(self.maximum)
+            raise AnswerError(f"it should be between {low} and {high}")
         return value
 
     def build_controls(self) -> list[widgets.Widget]:
@@ -106,19 +123,43 @@ class NumberTask(Task):
         )
         unit = widgets.HTML(f"<span class='careerlab-unit'>{escape(self.unit)}</span>")
         self.input.observe(self._changed, names="value")
+        on_empty_enter(self.input, self._empty_box)
         return [widgets.HBox([self.input, unit])]
+
+    def _empty_box(self) -> None:
+        """An empty box saves nothing: say what is needed, and what is kept."""
+        unit = f" in {self.unit}" if self.unit else ""
+        if self.value is None:
+            self.show_status(
+                f"Nothing saved yet: type a number{unit} in the box, like 12.50.", state="note"
+            )
+        else:
+            self.show_status(
+                f"The box is empty, so your saved answer {self.format(self.value)} is kept. "
+                "Type a number to change it.",
+                state="check",
+            )
 
     def _changed(self, change: dict[str, Any]) -> None:
         text = change["new"]
         if not text.strip():
+            self._empty_box()
             return
         try:
             value = self.parse(read_number(text))
         except AnswerError as error:
             self.show_status(f"Not saved: {error}.", problem=True)
             return
-        if self.save(value):
-            self.show_status(f"✓ Saved {self.format(value)}. Check this is what you meant.")
+        if not self.save(value):
+            return
+        doubt = symbol_doubt(text, self.unit)
+        if doubt:
+            self.show_status(
+                f"Saved {self.format(value)}, but {doubt}. Check this is what you meant.",
+                state="check",
+            )
+        else:
+            self.show_status(f"✓ Saved {self.format(value)}.")
 
     def record(self, value: Any) -> None:
         """The code path: store a number the student's own code worked out."""
@@ -152,6 +193,11 @@ class NumberTask(Task):
 
     def check_state(self) -> dict[str, Any]:
         return {**super().check_state(), "unit": self.unit}
+
+    @classmethod
+    def still_to_do(cls, state: dict[str, Any]) -> str | None:
+        """Answered: a finite number is stored."""
+        return None if is_number(state.get("value")) else "type a number"
 
     @classmethod
     def judge(cls, state: dict[str, Any], key: NumberKey) -> Check:

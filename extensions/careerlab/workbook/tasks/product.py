@@ -20,7 +20,9 @@ from careerlab.workbook.products import (
     uses_snapshot,
 )
 from careerlab.workbook.tasks.base import AnswerError, Check, Task, state_title
-from careerlab.workbook.tasks.long_text import count_words
+from careerlab.workbook.tasks.long_text import count_html, count_words
+
+PREVIEW_TITLE = "Preview: your work as the reader will see it"
 
 
 @dataclass(frozen=True)
@@ -114,10 +116,11 @@ class ProductTask(Task):
             layout=widgets.Layout(width="auto"),
         )
         self.inputs: dict[str, dict[str, widgets.Widget]] = {}
+        self.counters: dict[str, dict[str, widgets.HTML]] = {}
         self.forms: dict[str, widgets.VBox] = {}
         for product in self.products.values():
             saved = self.parts_text(product.id)
-            boxes = {}
+            boxes, counters, rows = {}, {}, []
             for part in product.parts:
                 common = dict(
                     value=saved.get(part.id, ""),
@@ -132,17 +135,80 @@ class ProductTask(Task):
                     if part.lines > 1
                     else widgets.Text(**common)
                 )
+                box.add_class("careerlab-product-part")  # workbook.css: a writing font
                 box.observe(self._part_changed, names="value")
                 boxes[part.id] = box
+                rows.append(box)
+                if product.part_words(part) is not None:
+                    counters[part.id] = widgets.HTML()
+                    counters[part.id].add_class("careerlab-part-count")
+                    rows.append(counters[part.id])
             self.inputs[product.id] = boxes
-            self.forms[product.id] = widgets.VBox(list(boxes.values()))
+            self.counters[product.id] = counters
+            self.forms[product.id] = widgets.VBox(rows)
         self.form_area = widgets.VBox(
             [self.forms[current]]
             if current
             else [widgets.HTML("<p>Choose a product to start.</p>")]
         )
+        self.summary = widgets.HTML()
+        self.summary.add_class("careerlab-product-summary")
+        self.preview = widgets.HTML()
+        self.preview_fold = widgets.Accordion(children=[self.preview], titles=(PREVIEW_TITLE,))
+        self.preview_fold.add_class("careerlab-product-preview")
+        self._chart_cache: tuple[str, str] = ("", "")
+        for product in self.products.values():
+            self._count(product)
+        self._show_progress()
         self.choose.observe(self._product_changed, names="value")
-        return [self.choose, self.form_area]
+        self.preview_fold.observe(lambda _: self._show_preview(), names="selected_index")
+        return [self.choose, self.form_area, self.summary, self.preview_fold]
+
+    def _count(self, product: Product, part_id: str | None = None) -> None:
+        """Each part's live word count against the length the product file expects."""
+        for part in product.parts:
+            counter = self.counters[product.id].get(part.id)
+            if counter is not None and part_id in (None, part.id):
+                goal = product.part_words(part)
+                words = count_words(self.inputs[product.id][part.id].value)
+                counter.value = count_html(words, goal.least, goal.most)
+
+    def _show_progress(self) -> None:
+        """The whole product's words and the parts still to write (the one rule of
+        "answered", ``to_do``), then the preview."""
+        product = self.products.get(self.choose.value)
+        if product is None:
+            self.summary.value = ""
+        else:
+            words = sum(count_words(box.value) for box in self.inputs[product.id].values())
+            left = self.to_do()
+            todo = f" Still to do: {left}." if left else " Every part is written."
+            self.summary.value = (
+                f"<p>In all: {count_html(words, product.words.least, product.words.most)}."
+                f"{escape(todo)}</p>"
+            )
+        self._show_preview()
+
+    def _show_preview(self) -> None:
+        """The finished product laid out as the showcase, feedback and grading page show it,
+        from the boxes as they are now; drawn only while the fold is open (it holds the
+        chart's picture)."""
+        product = self.products.get(self.choose.value)
+        if self.preview_fold.selected_index is None:
+            return
+        if product is None:
+            self.preview.value = "<p>Choose a product to see it here.</p>"
+            return
+        texts = {part: box.value for part, box in self.inputs[product.id].items()}
+        self.preview.value = LAYOUTS[product.showcase](product, texts, self._chart_picture())
+
+    def _chart_picture(self) -> str:
+        """``chart_html``, drawn again only when the chart's answer changed."""
+        task = self.context.task(self.chart) if self.chart else None
+        key = repr(task.value) if task is not None else ""
+        if key != self._chart_cache[0]:
+            self._chart_cache = (key, self.chart_html())
+        return self._chart_cache[1]
 
     def _collect(self) -> dict[str, Any]:
         return {
@@ -165,10 +231,16 @@ class ProductTask(Task):
         if change["new"] in self.forms:
             self.form_area.children = [self.forms[change["new"]]]
             self._save_form()
+        self._show_progress()
 
     def _part_changed(self, change: dict[str, Any]) -> None:
+        for product_id, boxes in self.inputs.items():
+            for part_id, box in boxes.items():
+                if box is change["owner"]:
+                    self._count(self.products[product_id], part_id)
         if self.choose.value:
             self._save_form()
+        self._show_progress()
 
     def fill(self, response: dict[str, Any]) -> None:
         """``{"product": "memo", "parts": {"to": "...", ...}}``"""
@@ -187,6 +259,24 @@ class ProductTask(Task):
             "title": self.title,
             "parts": [[part.label, texts.get(part.id, "")] for part in product.parts],
         }
+
+    @classmethod
+    def still_to_do(cls, state: dict[str, Any]) -> str | None:
+        """Answered: a product type is chosen and every one of its parts has text."""
+        parts = state.get("parts")
+        if not isinstance(parts, list):
+            return "choose a product type"
+        empty = [
+            str(part[0])[:200]
+            for part in parts
+            if not (
+                isinstance(part, list)
+                and len(part) == 2
+                and isinstance(part[1], str)
+                and part[1].strip()
+            )
+        ]
+        return f"write {', '.join(empty)}" if empty else None
 
     @classmethod
     def judge(cls, state: dict[str, Any], key: ProductKey) -> Check:

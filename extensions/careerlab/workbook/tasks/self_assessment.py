@@ -186,6 +186,21 @@ class SelfAssessmentTask(Task):
         return {**super().check_state(), "criteria": len(self.criteria)}
 
     @classmethod
+    def still_to_do(cls, state: dict[str, Any]) -> str | None:
+        """Answered: every "I can" statement of the rubric is rated.
+
+        Without the rubric (the task then says it is missing), any stored rating counts."""
+        value = state.get("value")
+        ratings = value.items() if isinstance(value, dict) else []
+        rated = sum(1 for key, level in ratings if isinstance(key, str) and isinstance(level, str))
+        criteria = state.get("criteria")
+        criteria = criteria if isinstance(criteria, int) and not isinstance(criteria, bool) else 0
+        if criteria and rated < criteria:
+            left = criteria - rated
+            return f"rate {left} more “I can” statement{'s' * (left != 1)}"
+        return None if rated else "rate each “I can” statement"
+
+    @classmethod
     def judge(cls, state: dict[str, Any], key: SelfAssessmentKey) -> Check:
         title, value = state_title(state), state.get("value")
         rated = len(value) if isinstance(value, dict) else 0

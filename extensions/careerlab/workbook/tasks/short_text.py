@@ -11,7 +11,13 @@ from typing import Any
 import ipywidgets as widgets
 
 from careerlab.html import escape
-from careerlab.workbook.tasks.base import AnswerError, Check, Task, state_title
+from careerlab.workbook.tasks.base import (
+    AnswerError,
+    Check,
+    Task,
+    on_empty_enter,
+    state_title,
+)
 
 MAX_LENGTH = 300
 
@@ -62,7 +68,15 @@ class ShortTextTask(Task):
             layout=widgets.Layout(width="min(40em, 100%)"),
         )
         self.input.observe(self._changed, names="value")
+        on_empty_enter(self.input, self._empty_box)
         return [self.input]
+
+    def _empty_box(self) -> None:
+        self.show_status(
+            "Nothing saved: the box is empty. Type your answer (a word or a short phrase), "
+            "then press Enter.",
+            state="note",
+        )
 
     def _changed(self, change: dict[str, Any]) -> None:
         try:
@@ -74,6 +88,12 @@ class ShortTextTask(Task):
 
     def fill(self, response: str) -> None:
         self.input.value = response
+
+    @classmethod
+    def still_to_do(cls, state: dict[str, Any]) -> str | None:
+        """Answered: text that is not blank."""
+        value = state.get("value")
+        return None if isinstance(value, str) and value.strip() else "type your answer"
 
     @classmethod
     def judge(cls, state: dict[str, Any], key: ShortTextKey) -> Check:

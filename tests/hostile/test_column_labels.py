@@ -1,0 +1,96 @@
+"""Column labels come from a datasheet in the student's folder, which the student can edit:
+a label with markup stays text wherever it is shown (the menus' table, the result, the
+answer a teacher grades, a chart's picture and its alt text), and a label that is not a
+label (too long) is not used.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+from careerlab.workbook import charts
+from careerlab.workbook.book import Workbook
+from careerlab.workbook.datasheet import MAX_LABEL_CHARS, ColumnNames
+
+from ..conftest import REPO
+
+MARKUP = '<img src=x onerror="alert(1)">'
+MATH = "$x_{$"  # matplotlib's math markup, unbalanced: it fails to draw if parsed
+SHEET = "neighborhoods.datasheet.yml"
+
+
+@pytest.fixture
+def folder(tmp_path):
+    for name in ("neighborhoods.csv", SHEET):
+        shutil.copy(REPO / "workbooks" / "coffee-site" / name, tmp_path / name)
+    path = tmp_path / SHEET
+    text = path.read_text(encoding="utf-8")
+    for old, new in [
+        ("{label: Weekday foot traffic, unit: people a day}", f"{{label: '{MARKUP}'}}"),
+        ("{label: Neighborhood}", "{label: '<script>alert(2)</script>'}"),
+        ("unit: dollars a month}", f"unit: '{MATH}'}}"),
+        ("{label: Residents, unit: people}", "{label: " + "R" * (MAX_LABEL_CHARS + 1) + "}"),
+    ]:
+        assert old in text
+        text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_a_label_with_markup_is_text_everywhere(folder):
+    sites = pd.read_csv(folder / "neighborhoods.csv")
+    wb = Workbook("demo", folder=folder)
+    wb.data_analysis(
+        "busiest",
+        "Busiest",
+        "Which neighborhood has the most weekday foot traffic?",
+        data=sites,
+        columns=["weekday_foot_traffic", "monthly_rent", "residents"],
+        label_column="neighborhood",
+        steps=["sort"],
+        asks="name",
+        datasheet="neighborhoods.csv",
+    )
+    task = wb["busiest"]
+    task.add_kind.value = "sort"
+    task.add.click()
+    task.rows[-1].menus["column"].value = "weekday_foot_traffic"
+    task.column.value, task.statistic.value = "weekday_foot_traffic", "max"  # a wrong kind
+    shown = [task.table_view.value, task.result.value, task._status.value]
+    task.use.click()
+    shown.append(task._status.value)  # names the label column's (hostile) label
+    task.statistic.value = "highest"
+    task.use.click()
+    shown.append(task.render_html())  # what the grading page, feedback and showcase show
+    html = "".join(shown)
+    assert "<img" not in html and "<script" not in html
+    assert "&lt;img src=x" in html and "&lt;script&gt;" in html
+    assert task.value == "Downtown"
+    # Too long to be a label: the column is shown by its name in words.
+    assert ("Residents", "residents") in task.column.options
+
+
+def test_a_chart_draws_and_escapes_a_hostile_label(folder):
+    sites = pd.read_csv(folder / "neighborhoods.csv")
+    wb = Workbook("demo", folder=folder)
+    wb.chart(
+        "chart",
+        "Chart",
+        "Make a chart",
+        data=sites,
+        category="neighborhood",
+        measures=["monthly_rent", "weekday_foot_traffic"],
+        datasheet="neighborhoods.csv",
+    )
+    task = wb["chart"]
+    task.fill({"measure": "monthly_rent", "kind": "bar", "title": "Rent"})
+    html = task.render_html()  # draws the PNG: a "$" in the unit must not break it
+    assert "<script" not in html and "&lt;script&gt;" in html
+    names = ColumnNames.read(folder, "neighborhoods.csv")
+    axes = charts.figure(sites, "neighborhood", "monthly_rent", "bar", "", names).axes[0]
+    assert axes.get_ylabel() == f"Monthly rent ({MATH})"
+    task.fill({"measure": "weekday_foot_traffic", "kind": "barh", "title": "Traffic"})
+    assert "&lt;img" in task.render_html() and "<img src=x" not in task.render_html()
