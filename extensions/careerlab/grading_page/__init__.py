@@ -82,6 +82,10 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     web_app = serverapp.web_app
     web_app.settings["careerlab_grading"] = service
     add_routes(serverapp, HANDLERS, "careerlab/static", STATIC)
+    # The render helper's imports take seconds: they start with the server, so the first
+    # submission a teacher opens does not wait for them. Only a course's server gets here
+    # (a student's server on the hub has no course folder).
+    service.warm_up()
     base = web_app.settings["base_url"]
     serverapp.log.info(f"CareerLab grading page at {url_path_join(base, 'careerlab/grade')}")
 

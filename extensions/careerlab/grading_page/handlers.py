@@ -73,7 +73,7 @@ class GradingService:
             self.renderer.prefetch(self.course.root, assignment, *first)
 
     def warm_up(self) -> None:
-        """Start the render helper when a teacher first opens a grading page."""
+        """Start the render helper (when the server loads the page; again is a no-op)."""
         if not self._warmed:
             self._warmed = True
             self.renderer.warm_up()

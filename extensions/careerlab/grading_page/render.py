@@ -171,8 +171,9 @@ class RenderPool:
         asyncio.ensure_future(quietly())
 
     def warm_up(self) -> None:
-        """Start the helper and its imports now, so the first page does not wait for them."""
-        asyncio.get_running_loop().run_in_executor(self._pool(), _import_for_rendering)
+        """Start the helper and its imports now, so the first page does not wait for them
+        (a plain submit: this runs when the server loads, before its event loop runs)."""
+        self._pool().submit(_import_for_rendering)
 
     def shutdown(self) -> None:
         if self._executor is not None:
@@ -182,7 +183,10 @@ class RenderPool:
 
 def _import_for_rendering() -> int:
     """Runs in the helper process: import what rendering needs before the first page asks."""
+    import matplotlib.figure  # noqa: F401 -- charts.figure imports it only when it draws
+    import matplotlib.ticker  # noqa: F401
+
     import careerlab.showcase.page  # noqa: F401
-    import careerlab.workbook.charts  # noqa: F401 -- pandas and matplotlib
+    import careerlab.workbook.charts  # noqa: F401 -- pandas
 
     return os.getpid()
