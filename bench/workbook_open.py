@@ -45,6 +45,7 @@ sys.path.insert(0, str(REPO))  # the suite's real-server helpers, reused as they
 
 from careerlab.workbook.answers import answers_filename  # noqa: E402
 from tests.conftest import BIN, make_course, run_app  # noqa: E402
+from tests.lab_page import wait_for_idle_kernel  # noqa: E402
 from tests.servers import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -69,12 +70,6 @@ PLAIN_CELLS = [
     "choice",
 ]
 
-KERNEL_STATUS = """(path) => {
-  const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-  if (!panel || !panel.context || panel.context.path !== path) return null;
-  const session = panel.sessionContext && panel.sessionContext.session;
-  return session && session.kernel ? session.kernel.status : null;
-}"""
 # Run All is over: the kernel is idle and no cell waits to run ([*]).
 RUN_OVER = """() => {
   const panel = window.jupyterapp.shell.currentWidget;
@@ -220,13 +215,7 @@ def measure(context, server: Server, notebook: Notebook, workspace: str) -> dict
     started = time.perf_counter()
     page.goto(url)
 
-    def kernel_idle() -> bool:
-        chooser = page.locator(".jp-Dialog", has_text="Select Kernel")
-        if chooser.count():
-            chooser.locator(".jp-mod-accept").click(timeout=5_000)
-        return page.evaluate(KERNEL_STATUS, relative) == "idle"
-
-    wait_until(kernel_idle, "the notebook to open with an idle kernel", timeout=120)
+    wait_for_idle_kernel(page, relative, "the notebook to open with an idle kernel", timeout=120)
     seen["ready"] = time.perf_counter() - started
     menu(page, "Run", "Run All Cells")
     first_task_usable(page, notebook, 0, None)

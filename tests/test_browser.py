@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from .conftest import REPO
+from .lab_page import MARK_STALE, wait_for_idle_kernel, wait_for_run
 from .servers import CHROMIUM, Server, chromium_page, jupyter_lab, wait_until
 
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
@@ -81,33 +82,6 @@ def lab_server(
 # --- JupyterLab in the page ------------------------------------------------------------
 # JupyterLab's state is read through window.jupyterapp (--LabApp.expose_app_in_browser)
 # and the DOM. Cells run from the menus and every answer goes through the widgets.
-KERNEL_STATUS = """(path) => {
-  const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-  if (!panel || !panel.context || panel.context.path !== path) return null;
-  const session = panel.sessionContext && panel.sessionContext.session;
-  return session && session.kernel ? session.kernel.status : null;
-}"""
-
-# A run of all cells is over when the kernel is idle, no prompt shows [*], and every
-# task widget and the progress report were drawn after the run began (outputs from
-# before it were marked data-careerlab-stale).
-RUN_FINISHED = """(tasks) => {
-  const panel = window.jupyterapp.shell.currentWidget;
-  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
-  if (!kernel || kernel.status !== 'idle') return false;
-  const prompts = [...panel.node.querySelectorAll('.jp-InputArea-prompt')];
-  if (prompts.some(p => p.textContent.includes('*'))) return false;
-  const fresh = panel.node.querySelectorAll('.careerlab-task:not([data-careerlab-stale])');
-  const progress = panel.node.querySelector('.careerlab-progress:not([data-careerlab-stale])');
-  return fresh.length === tasks && progress !== null;
-}"""
-
-MARK_STALE = """() => {
-  for (const node of document.querySelectorAll('.careerlab-task, .careerlab-progress')) {
-    node.dataset.careerlabStale = '1';
-  }
-}"""
-
 # What notebook shortcuts would change: the number of cells, their kinds, the active cell.
 NOTEBOOK_STATE = """() => {
   const notebook = window.jupyterapp.shell.currentWidget.content;
@@ -138,14 +112,7 @@ AXE_RUN = """async () => {
 def open_notebook(page, server: LabServer) -> None:
     """Wait until the workbook is open with an idle kernel, choosing the kernel if asked."""
     path = server.notebook.relative_to(server.root).as_posix()
-
-    def kernel_idle() -> bool:
-        chooser = page.locator(".jp-Dialog", has_text="Select Kernel")
-        if chooser.count():
-            chooser.locator(".jp-mod-accept").click(timeout=5_000)
-        return page.evaluate(KERNEL_STATUS, path) == "idle"
-
-    wait_until(kernel_idle, "the notebook to open with an idle kernel", timeout=60)
+    wait_for_idle_kernel(page, path, "the notebook to open with an idle kernel", timeout=60)
 
 
 def menu(page, top: str, item: str) -> None:
@@ -163,7 +130,7 @@ def run_all(page, *, restart: bool = False) -> None:
         dialog.locator(".jp-mod-accept").click(timeout=10_000)
     else:
         menu(page, "Run", "Run All Cells")
-    page.wait_for_function(RUN_FINISHED, arg=TASKS, timeout=60_000, polling=100)
+    wait_for_run(page, TASKS, progress=True, timeout=60)
 
 
 def task(page, kind: str):

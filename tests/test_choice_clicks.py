@@ -29,8 +29,9 @@ from careerlab.author.workbook_text import parse
 from careerlab.workbook.answers import answers_filename
 
 from .conftest import REPO
+from .lab_page import MARK_STALE, wait_for_idle_kernel, wait_for_run
 from .servers import CHROMIUM, Server, chromium_page, jupyter_lab, wait_until
-from .test_browser import KERNEL_STATUS, MARK_STALE, menu
+from .test_browser import menu
 
 pytestmark = [
     pytest.mark.browser,
@@ -119,16 +120,6 @@ RUN_CELLS = """async (indexes) => {
   }
 }"""
 
-RUN_FINISHED = """(tasks) => {
-  const panel = window.jupyterapp.shell.currentWidget;
-  const kernel = panel && panel.sessionContext.session && panel.sessionContext.session.kernel;
-  if (!kernel || kernel.status !== 'idle') return false;
-  const prompts = [...panel.node.querySelectorAll('.jp-InputArea-prompt')];
-  if (prompts.some(p => p.textContent.includes('*'))) return false;
-  const fresh = panel.node.querySelectorAll('.careerlab-task:not([data-careerlab-stale])');
-  return fresh.length === tasks;
-}"""
-
 
 def choice_cells(notebook: Path) -> list[int]:
     """The cells a choice task needs: the set-up cells up to the one that makes the Workbook,
@@ -159,15 +150,7 @@ def open_workbook(page, lab: Lab, workbook: str, mode: str = "lab") -> None:
 
 def wait_for_kernel(page, lab: Lab, workbook: str) -> None:
     """Until the workbook is on show with an idle kernel (choosing the kernel if asked)."""
-    path = lab.path(workbook)
-
-    def kernel_idle() -> bool:
-        chooser = page.locator(".jp-Dialog", has_text="Select Kernel")
-        if chooser.count():
-            chooser.locator(".jp-mod-accept").click(timeout=5_000)
-        return page.evaluate(KERNEL_STATUS, path) == "idle"
-
-    wait_until(kernel_idle, f"{workbook} to open with an idle kernel", timeout=180)
+    wait_for_idle_kernel(page, lab.path(workbook), f"{workbook} to open with an idle kernel", 180)
 
 
 def run(page, cells: list[int] | None, tasks: int) -> None:
@@ -177,7 +160,7 @@ def run(page, cells: list[int] | None, tasks: int) -> None:
         menu(page, "Run", "Run All Cells")
     else:
         page.evaluate(RUN_CELLS, cells)
-    page.wait_for_function(RUN_FINISHED, arg=tasks, timeout=300_000, polling=250)
+    wait_for_run(page, tasks, timeout=300)
 
 
 # Where a student clicks an option (in the workbook on show; other tabs are hidden), once it

@@ -18,8 +18,9 @@ from careerlab.author.workbook_text import parse
 from careerlab.workbook.answers import answers_filename
 
 from .conftest import REPO
+from .lab_page import MARK_STALE, wait_for_idle_kernel, wait_for_run
 from .servers import CHROMIUM, Server, chromium_page, jupyter_lab, wait_until
-from .test_browser import KERNEL_STATUS, MARK_STALE, menu
+from .test_browser import menu
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,17 +31,6 @@ WORKBOOK = "coffee-site"
 BUSIEST = "The busiest sidewalk"  # which neighborhood? (a name)
 CHART = "A chart for your recommendation"
 SPEND = "Average spend per visit"  # how much? (a number)
-
-# The run is over when the kernel is idle, no prompt shows [*] and every task was redrawn.
-RUN_FINISHED = """(tasks) => {
-  const panel = window.jupyterapp.shell.currentWidget;
-  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
-  if (!kernel || kernel.status !== 'idle') return false;
-  const prompts = [...panel.node.querySelectorAll('.jp-InputArea-prompt')];
-  if (prompts.some(p => p.textContent.includes('*'))) return false;
-  const fresh = panel.node.querySelectorAll('.careerlab-task:not([data-careerlab-stale])');
-  return fresh.length === tasks;
-}"""
 
 # Each <select> and button of a task: the widest text it must show and the room it has.
 MEASURE = """(title) => {
@@ -96,16 +86,10 @@ def test_labels_fit_and_a_wrong_kind_of_answer_is_refused(lab, tmp_path):
         page.set_viewport_size({"width": 1000, "height": 1000})
         page.goto(f"{server.url}/lab/workspaces/menus/tree/{path}?token={server.token}")
 
-        def kernel_idle() -> bool:
-            chooser = page.locator(".jp-Dialog", has_text="Select Kernel")
-            if chooser.count():
-                chooser.locator(".jp-mod-accept").click(timeout=5_000)
-            return page.evaluate(KERNEL_STATUS, path) == "idle"
-
-        wait_until(kernel_idle, "the workbook to open with an idle kernel", timeout=90)
+        wait_for_idle_kernel(page, path, "the workbook to open with an idle kernel", timeout=90)
         page.evaluate(MARK_STALE)
         menu(page, "Run", "Run All Cells")
-        page.wait_for_function(RUN_FINISHED, arg=tasks, timeout=120_000, polling=200)
+        wait_for_run(page, tasks, timeout=120)
 
         for title in (BUSIEST, CHART, SPEND):
             found = page.evaluate(MEASURE, title)
