@@ -11,6 +11,7 @@ from pathlib import Path
 
 from careerlab import course
 from careerlab.showcase import voila_pages
+from careerlab.workbook import lab_extension
 
 c = get_config()  # noqa: F821 -- provided by traitlets when it loads this file
 
@@ -48,6 +49,9 @@ if "CAREERLAB_STUDENT_DIR" not in os.environ:
 # Before the teacher's first release there is no exchange folder: the list is empty, not an
 # error about setting up the exchange (careerlab.exchange.listing).
 c.ExchangeFactory.list = "careerlab.exchange.listing.ListBeforeRelease"
+# After Submit, the student's list and `nbgrader submit` say what was submitted and when:
+# the notebooks and how many tasks each has answered (careerlab.exchange.receipt).
+c.ExchangeFactory.submit = "careerlab.exchange.listing.SubmitWithReceipt"
 
 # A submission is regular files and folders only, within nbgrader's own size limits
 # (CourseDirectory.max_file_size / max_dir_size, kilobytes; careerlab.exchange.files):
@@ -170,3 +174,5 @@ c.ServerApp.jpserver_extensions.update({"careerlab.authoring_page": True})
 # Formgrader serves a student's files (.html, .svg) from this server's origin: served
 # sandboxed instead, so no script in them runs (careerlab.sanitize.submission_files).
 c.ServerApp.jpserver_extensions.update({"careerlab.sanitize.submission_files": True})
+# Widgets left from a kernel that is gone cannot take answers (careerlab.workbook.lab_extension).
+lab_extension.configure(c)

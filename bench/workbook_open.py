@@ -138,8 +138,9 @@ def menu(page, top: str, item: str) -> None:
 def first_task_usable(page, notebook: Notebook, option: int, before: str | None) -> None:
     """Click ``option`` of the first fresh task view once the run is over; return once the
     kernel wrote it. The kernel answers a click only after every cell queued before it
-    (Run All queues them all at once), so waiting for the run's end costs nothing, and a
-    click on a view drawn while JupyterLab still clears the old kernel's widgets is lost."""
+    (Run All queues them all at once), so waiting for the run's end costs nothing. Views of
+    the old kernel stay on show until their cell runs again; they take no clicks
+    (careerlab.workbook.lab_extension makes them inert), so only fresh views are clicked."""
     radio = page.locator(f"{notebook.task}:not([data-bench-stale]) input[type=radio]").nth(option)
     radio.wait_for(state="visible", timeout=120_000)
     page.wait_for_function(RUN_OVER, timeout=120_000, polling=50)

@@ -19,6 +19,7 @@ from careerlab.workbook.analysis_steps import (
     Problem,
     Step,
     StepError,
+    derived_unit,
     evaluate,
     pandas_code,
     parse,
@@ -498,3 +499,27 @@ def test_the_guides_examples_are_valid_steps() -> None:
         raw = yaml.safe_load(example)
         assert list(raw[0]) == [kind]
         assert parse(raw, columns)[1] == [], example
+
+
+UNITS = {"gross": "dollars", "net": "dollars", "tax": "dollars", "hours": "hours", "id": ""}
+
+
+@pytest.mark.parametrize(
+    ("formula", "unit"),
+    [
+        ("gross - net", "dollars"),  # a difference of dollars is dollars
+        ("gross - (net + tax)", "dollars"),
+        ("-tax", "dollars"),
+        ("gross", "dollars"),
+        ("gross - hours", ""),  # different units: none
+        ("gross - id", ""),  # a column without a unit: none
+        ("gross * 30", ""),  # a number may change the unit (a day -> a month)
+        ("gross / 1000000", ""),  # bytes / 1000000 is megabytes, not bytes
+        ("gross + 5", ""),
+        ("gross / hours", ""),  # a ratio's unit takes a person to name
+        ("gross * net", ""),
+        ("not a formula (", ""),
+    ],
+)
+def test_a_derived_column_has_a_unit_only_where_its_formula_settles_it(formula, unit):
+    assert derived_unit(formula, lambda name: UNITS.get(name, "")) == unit

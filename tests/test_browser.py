@@ -196,7 +196,7 @@ def answer_every_task(page, expect) -> None:
 
     data = task(page, "data-analysis")
     # The menu shows the datasheet's label, not net_pay.
-    data.get_by_label("Column").select_option("Net pay (take-home) (dollars)")
+    data.get_by_label("Column").select_option("Net pay (take-home, dollars)")
     data.get_by_label("Summary").select_option(label="Total (add them up)")
     expect(data).to_contain_text("Result: $2,136.42")
     data.get_by_role("button", name="Use this as my answer").click()
@@ -259,7 +259,7 @@ def check_widgets_show_answers(page, expect) -> None:
     expect(reflection.get_by_label("What did you like about this work?")).to_have_value(LIKED)
     expect(reflection.get_by_label("Maybe")).to_be_checked()
     data = task(page, "data-analysis")
-    expect(data.get_by_label("Column")).to_have_value("Net pay (take-home) (dollars)")
+    expect(data.get_by_label("Column")).to_have_value("Net pay (take-home, dollars)")
     # ipywidgets uses the option labels as the <select>'s values.
     expect(data.get_by_label("Summary")).to_have_value("Total (add them up)")
     expect(data).to_contain_text("Result: $2,136.42")
@@ -373,6 +373,54 @@ def test_student_answers_survive_restart_and_reload(lab_server: LabServer, tmp_p
         except BaseException:
             print(f"Screenshot: {tmp_path / 'failure.png'}\nServer log: {lab_server.log}")
             raise
+
+
+# Each output that shows a widget, on show in the notebook: (inert, has a note before it).
+GONE_KERNEL_MARKS = """() => [...document.querySelectorAll('.careerlab-task')].map(task => {
+  const output = task.closest('.jp-OutputArea-output');
+  const note = output.previousElementSibling;
+  return [output.inert, !!(note && note.classList.contains('careerlab-stale-note'))];
+})"""
+
+
+def test_widgets_of_a_restarted_kernel_take_no_answers(lab_server: LabServer, tmp_path: Path):
+    """After Kernel > Restart Kernel, JupyterLab still draws the old kernel's widgets and a
+    click there would be saved by no one (seen: chosen on screen, old "Saved" line, nothing
+    on disk). CareerLab's JupyterLab extension (careerlab.workbook.lab_extension) makes them
+    inert with a note saying what to do; Run All draws live ones again."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)
+    answers = lab_server.notebook.with_name(f"{ASSIGNMENT}.answers.json")
+    with chromium_page(tmp_path) as page:
+        page.goto(lab_server.page_url())
+        open_notebook(page, lab_server)
+        run_all(page)
+        choice = task(page, "choice")
+        choice.get_by_label(NET_PAY_LABEL).check()
+        expect(status(page, "choice")).to_contain_text("✓ Saved")
+        saved = answers.read_text(encoding="utf-8")
+        assert page.evaluate(GONE_KERNEL_MARKS) == [[False, False]] * TASKS
+
+        menu(page, "Kernel", "Restart Kernel…")
+        page.locator(".jp-Dialog", has_text="Restart Kernel?").locator(".jp-mod-accept").click()
+        open_notebook(page, lab_server)  # the new kernel is idle; no cell ran
+        assert page.evaluate(GONE_KERNEL_MARKS) == [[True, True]] * TASKS
+        note = page.locator(".careerlab-stale-note").first
+        expect(note).to_contain_text("Run All Cells")
+        expect(note).to_have_attribute("role", "status")
+        other = choice.get_by_role("radio").nth(0)
+        other.click(force=True)  # a mouse click where the option is drawn
+        expect(other).not_to_be_checked()
+        page.wait_for_timeout(1_000)
+        assert answers.read_text(encoding="utf-8") == saved
+
+        run_all(page)  # live widgets again, the saved answer on show, and they save
+        assert page.evaluate(GONE_KERNEL_MARKS) == [[False, False]] * TASKS
+        expect(choice.get_by_label(NET_PAY_LABEL)).to_be_checked()
+        choice.get_by_role("radio").nth(0).check()
+        expect(status(page, "choice")).to_contain_text("✓ Saved")
+        assert answers.read_text(encoding="utf-8") != saved
 
 
 def student_session(page, server: LabServer, expect) -> None:

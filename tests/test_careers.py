@@ -186,6 +186,34 @@ def test_profile_html_shows_the_figures_and_the_source(wages):
     assert careers.CITATION in card and '<th scope="row">' in card
 
 
+def test_wages_are_written_by_the_numbers_module(monkeypatch):
+    """Annual wages in whole dollars (as BLS publishes them), hourly to the cent, jobs with
+    separators: careerlab.workbook.numbers writes them, as every number a student reads."""
+    from careerlab.workbook import numbers
+
+    wages = careers.AreaWages(
+        "United States", 12_345, 38.5, 78_760, 41_000, None, None, None, None,
+        top_coded=frozenset({"annual_p25"}),
+    )  # fmt: skip
+    profile = careers.CareerProfile("13-1161", "Analysts", wages, cap_annual=239_200)
+    shown = {c: careers.describe(profile, wages, c) for c in careers.DATATYPES}
+    assert shown == {
+        "employment": "12,345",
+        "hourly_median": "$38.50",
+        "annual_median": "$78,760",
+        "annual_p10": "$41,000",
+        "annual_p25": "$239,200 or more (the top BLS reports)",
+        "annual_p75": careers.NOT_REPORTED,
+        "annual_p90": careers.NOT_REPORTED,
+        "annual_mean": careers.NOT_REPORTED,
+    }
+    calls = []
+    money = numbers.money
+    monkeypatch.setattr(numbers, "money", lambda v, **kw: calls.append((v, kw)) or money(v, **kw))
+    careers.profile_text(profile)
+    assert (78_760, {"cents": False}) in calls and (38.5, {"cents": True}) in calls
+
+
 def test_missing_figures_read_not_reported(wages):
     table = careers.load_wages()
     national = table[table["area_type"] == "national"]

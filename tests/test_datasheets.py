@@ -9,7 +9,7 @@ import pytest
 from careerlab import course
 from careerlab.author.datasets import generators
 from careerlab.author.datasheets import check_datasheets, csv_header, load_datasheet
-from careerlab.workbook.datasheet import column_labels, datasheet_path
+from careerlab.workbook.datasheet import column_label, column_labels, datasheet_path
 
 from .conftest import REPO
 
@@ -51,6 +51,16 @@ def test_labels_carry_their_units():
     labels = column_labels(WORKBOOKS / "coffee-site", "neighborhoods.csv")
     assert labels["weekday_foot_traffic"] == "Weekday foot traffic (people a day)"
     assert labels["neighborhood"] == "Neighborhood"  # no unit, no brackets
+
+
+def test_a_label_ending_in_brackets_takes_its_unit_inside_them():
+    labels = column_labels(WORKBOOKS / "first-paycheck", "paystubs.csv")
+    assert labels["net_pay"] == "Net pay (take-home, dollars)"  # not "(take-home) (dollars)"
+    assert column_label("Labor (crew)", "dollars") == "Labor (crew, dollars)"
+    assert column_label("Rent (dollars)", "dollars") == "Rent (dollars)"  # said once
+    assert column_label("Odd ()", "dollars") == "Odd (dollars)"
+    assert column_label("Happy :)", "people") == "Happy :) (people)"  # no brackets to join
+    assert column_label("Net pay (take-home)") == "Net pay (take-home)"
 
 
 def test_students_get_each_datasheet_with_its_data(released_course):

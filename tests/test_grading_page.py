@@ -32,12 +32,13 @@ from sqlalchemy.engine import Engine
 from careerlab import course as course_layout
 from careerlab.feedback import read_rubric_data
 from careerlab.grading_page import data, render
+from careerlab.grading_page import page as page_module
 from careerlab.rubrics.format import combined, load_all
 from careerlab.rubrics.levels import levels_for, record_level
 from careerlab.testing.simulate import answer, load_solutions
 
 from .conftest import BIN, REPO, course_env, make_course, only_coffee_site, run_app
-from .servers import CHROMIUM, Server, call_api, chromium_page, jupyter_lab
+from .servers import CHROMIUM, Server, call_api, chromium_page, jupyter_lab, wait_until
 from .test_project_loop import CAROL, CAROL_CODE, HOSTILE, add_hostile_cells, assert_inert
 
 ASSIGNMENT = "coffee-site"
@@ -581,6 +582,46 @@ def test_nothing_stale_after_a_save_another_tab_another_grader_or_a_re_autograde
     assert shown("bob", first) == "beginning" and shown("bob", second) == "proficient"
 
 
+def not_rendered_yet(root: Path, student: str) -> None:
+    """The student's answers file changes (its time), so no rendering of it is current."""
+    answers = course_layout.find_answers(ctx(root).coursedir, ASSIGNMENT, student, ASSIGNMENT)
+    assert answers is not None
+    os.utime(answers)
+
+
+def test_the_page_answers_before_the_work_is_rendered_and_the_work_arrives(served):
+    """The first submission after the server starts must not wait for the render helper
+    (its imports, the author's cells): the page comes with the rubric and the autograde
+    results, and the work follows from its own address."""
+    course, server = served
+    not_rendered_yet(course, "carol")
+    status, html = server.get(f"/careerlab/grade/{ASSIGNMENT}/carol")
+    assert status == 200
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.select_one("#cl-answers[data-pending]") is not None
+    assert not soup.select(".cl-task") and "xss-script" not in html  # the work is not in it
+    assert len(soup.select("fieldset.cl-criterion")) == len(CRITERIA)
+    assert soup.select("table.cl-autograde tr.cl-fail")
+    config = json.loads(soup.select_one(f"#{page_module.DATA_ID}").get_text())
+    assert config["work"] == f"/careerlab/api/grade/{ASSIGNMENT}/carol/work"
+
+    status, view = call_api(server, "GET", config["work"])
+    assert status == 200
+    assert_inert(view["html"])
+    assert "&lt;script&gt;" in view["html"] and 'id="task-recommendation"' in view["html"]
+    # Rendered now: the page comes with it, the same as the work address gave.
+    status, html = server.get(f"/careerlab/grade/{ASSIGNMENT}/carol")
+    shown = BeautifulSoup(html, "html.parser").select_one("#cl-answers")
+    assert not shown.has_attr("data-pending") and shown["data-version"] == view["version"]
+    assert len(shown.select(".cl-task")) == view["html"].count('class="cl-task"')
+    # Anonymous: the work comes under the anonymous key, with no name in it.
+    key = data.anonymous_key(ASSIGNMENT, "carol")
+    status, view = call_api(
+        server, "GET", f"/careerlab/api/grade/{ASSIGNMENT}/{key}/work?anonymous=1"
+    )
+    assert status == 200 and "carol" not in view["html"].lower()
+
+
 # --- Feedback students can act on -------------------------------------------------------
 def feedback_page(root: Path, student: str) -> str:
     return (root / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
@@ -837,3 +878,46 @@ def test_the_page_at_the_server_root_with_hostile_work(course, tmp_path):
         text = page.locator("body").inner_text() + page.url
         assert not any(name in text for name in STUDENTS), text[:500]
         check_accessibility(page)
+
+
+@in_a_browser
+def test_the_rubric_works_while_the_work_comes_and_a_late_answer_never_wins(served, tmp_path):
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=20_000)
+    course, server = served
+    not_rendered_yet(course, "carol")
+    held = []  # the page's first request for the work, answered last
+
+    def hold_the_first(route) -> None:
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    with chromium_page(tmp_path) as page:
+        page.route("**/work", hold_the_first)
+        page.goto(f"{server.url}/careerlab/grade/{ASSIGNMENT}/carol?token={server.token}")
+        ready(page, expect)
+        answers = page.locator("#cl-answers")
+        expect(answers).to_have_attribute("data-pending", "1")
+        wait_until(lambda: held or page.wait_for_timeout(50), "the page asks for the work")
+        page.keyboard.press("3")  # grading goes on while the work is on its way
+        expect(page.locator("#cl-status")).to_contain_text("Saved:")
+        # The tab comes back: a second request, answered first.
+        page.evaluate("() => document.dispatchEvent(new Event('visibilitychange'))")
+        expect(answers.locator(".cl-task").first).to_be_visible()
+        expect(answers).not_to_have_attribute("data-pending", "1")
+        version = answers.get_attribute("data-version")
+        held[0].fulfill(
+            status=200,
+            content_type="application/json",
+            body=json.dumps({"html": '<p id="earlier">an earlier answer</p>', "version": "0"}),
+        )
+        # Nothing to wait for (it must not happen): give the page time to handle it.
+        page.evaluate("() => new Promise((done) => setTimeout(done, 300))")
+        assert page.locator("#earlier").count() == 0
+        assert answers.get_attribute("data-version") == version
+        assert page.dialogs == []  # type: ignore[attr-defined]
+    given = levels_for(ctx(course).coursedir, ASSIGNMENT, ASSIGNMENT, "carol")
+    assert LEVELS[3] in {grade.level for grade in given.values()}

@@ -35,6 +35,13 @@ def test_numbers_are_written_for_people(value, unit, shown):
     assert numbers.format_number(value, unit) == shown
 
 
+def test_money_in_whole_dollars_has_no_cents():
+    assert numbers.money(78_760, cents=False) == "$78,760"
+    assert numbers.money(-1_200.4, cents=False) == "-$1,200"
+    assert numbers.money(-0.4, cents=False) == "$0"  # no "-$0"
+    assert numbers.money(78_760) == "$78,760.00"  # cents unless asked
+
+
 def test_table_cells_leave_the_unit_to_the_heading_but_keep_money_and_percent():
     assert numbers.format_cell(6600, "dollars a month") == "$6,600.00"
     assert numbers.format_cell(28700, "people a day") == "28,700"

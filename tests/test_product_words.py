@@ -16,21 +16,15 @@ from careerlab.workbook.products import (
 )
 
 from .conftest import REPO
+from .product_family import ESTIMATE
 
-FAMILY = """\
-family: estimate
-title: Estimating products
-products:
-  - id: bid
-    name: Bid sheet
-    description: A bid for the job.
-    showcase: memo
-    words: {least: 60}
-    parts:
-      - {id: to, label: To, hint: The client}
-      - {id: scope, label: Scope, hint: What we build, lines: 2}
-      - {id: price, label: Price, hint: What it costs and why, lines: 4}
-"""
+# The bid in at least 60 words, with two paragraph parts after its one-line "To".
+AT_LEAST_60 = "    showcase: memo\n    words: {least: 60}\n"
+PARAGRAPHS = (
+    "      - {id: scope, label: Scope, hint: What we build, lines: 2}\n"
+    "      - {id: price, label: Price, hint: What it costs and why, lines: 4}\n"
+)
+FAMILY = ESTIMATE.replace("    showcase: memo\n", AT_LEAST_60) + PARAGRAPHS
 
 
 def test_every_paragraph_part_of_the_course_says_how_long_it_should_be():
@@ -70,7 +64,7 @@ def test_bad_part_words_name_the_file_line_and_part(words, message):
     with pytest.raises(ProductsError) as raised:
         parse_family(text, "estimate.yml", "estimate")
     problem = raised.value.problems[0]
-    assert problem.startswith("estimate.yml:11:") and "part 'scope'" in problem
+    assert problem.startswith("estimate.yml:13:") and "part 'scope'" in problem
     assert message in problem
 
 

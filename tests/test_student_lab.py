@@ -10,6 +10,7 @@ import re
 import pytest
 
 from careerlab.hub.config import TEACHER_ONLY_PLUGINS, write_student_files
+from careerlab.workbook import lab_extension
 
 from .conftest import make_course
 from .servers import Server, jupyter_lab
@@ -74,6 +75,7 @@ def test_the_assignment_list_shows_no_error_before_anything_is_released(one_mach
 def test_the_teacher_keeps_nbgraders_tools_and_gets_no_news_popup(one_machine):
     config = page_config(one_machine)
     assert "@jupyter/nbgrader" in json.dumps(config["federated_extensions"])
+    assert lab_extension.NAME in {e["name"] for e in config["federated_extensions"]}
     assert not set(TEACHER_ONLY_PLUGINS) & set(config.get("disabledExtensions", []))
     assert news_defaults(one_machine) == {"fetchNews": "false", "checkForUpdates": False}
 
@@ -81,6 +83,8 @@ def test_the_teacher_keeps_nbgraders_tools_and_gets_no_news_popup(one_machine):
 def test_a_student_has_no_teacher_tools_and_no_news_popup(student_server):
     config = page_config(student_server)
     assert "@jupyter/nbgrader" in json.dumps(config["federated_extensions"])
+    # Widgets of a kernel that is gone take no answers on the hub too (test_browser.py).
+    assert lab_extension.NAME in {e["name"] for e in config["federated_extensions"]}
     assert set(TEACHER_ONLY_PLUGINS) <= set(config["disabledExtensions"])
     assert "@jupyter/nbgrader:create-assignment" in TEACHER_ONLY_PLUGINS
     assert news_defaults(student_server) == {"fetchNews": "false", "checkForUpdates": False}

@@ -31,6 +31,12 @@ class ProjectFile:
     data: Any  # as written: the catalog says what is wrong with it, field by field
 
     @property
+    def title(self) -> str | None:
+        """The project's title as written, if it has one (teachers see it beside the id)."""
+        title = self.data.get("title") if isinstance(self.data, dict) else None
+        return title.strip() if isinstance(title, str) and title.strip() else None
+
+    @property
     def rubric(self) -> str | None:
         """The rubric id the project names, if it names one."""
         rubric = self.data.get("rubric") if isinstance(self.data, dict) else None

@@ -6,8 +6,6 @@ label (too long) is not used.
 
 from __future__ import annotations
 
-import shutil
-
 import pandas as pd
 import pytest
 
@@ -15,17 +13,15 @@ from careerlab.workbook import charts
 from careerlab.workbook.book import Workbook
 from careerlab.workbook.datasheet import MAX_LABEL_CHARS, ColumnNames
 
-from ..conftest import REPO
+from ..student_data import DATA, SHEET, copy_neighborhoods, rent_and_traffic_chart
 
 MARKUP = '<img src=x onerror="alert(1)">'
 MATH = "$x_{$"  # matplotlib's math markup, unbalanced: it fails to draw if parsed
-SHEET = "neighborhoods.datasheet.yml"
 
 
 @pytest.fixture
 def folder(tmp_path):
-    for name in ("neighborhoods.csv", SHEET):
-        shutil.copy(REPO / "workbooks" / "coffee-site" / name, tmp_path / name)
+    copy_neighborhoods(tmp_path)
     path = tmp_path / SHEET
     text = path.read_text(encoding="utf-8")
     for old, new in [
@@ -41,7 +37,7 @@ def folder(tmp_path):
 
 
 def test_a_label_with_markup_is_text_everywhere(folder):
-    sites = pd.read_csv(folder / "neighborhoods.csv")
+    sites = pd.read_csv(folder / DATA)
     wb = Workbook("demo", folder=folder)
     wb.data_analysis(
         "busiest",
@@ -52,7 +48,7 @@ def test_a_label_with_markup_is_text_everywhere(folder):
         label_column="neighborhood",
         steps=["sort"],
         asks="name",
-        datasheet="neighborhoods.csv",
+        datasheet=DATA,
     )
     task = wb["busiest"]
     task.add_kind.value = "sort"
@@ -73,23 +69,44 @@ def test_a_label_with_markup_is_text_everywhere(folder):
     assert ("Residents", "residents") in task.column.options
 
 
-def test_a_chart_draws_and_escapes_a_hostile_label(folder):
-    sites = pd.read_csv(folder / "neighborhoods.csv")
+def test_a_hostile_unit_carried_to_a_new_column_stays_text(folder):
+    """A new column made from columns in one unit takes that unit (analysis_steps.
+    derived_unit): a unit with markup goes with it, and is still only text."""
+    path = folder / SHEET
+    text = path.read_text(encoding="utf-8")
+    assert text.count("unit: people}") == 2  # office workers and students
+    path.write_text(text.replace("unit: people}", f"unit: '{MARKUP}'}}"), encoding="utf-8")
     wb = Workbook("demo", folder=folder)
-    wb.chart(
-        "chart",
-        "Chart",
-        "Make a chart",
-        data=sites,
-        category="neighborhood",
-        measures=["monthly_rent", "weekday_foot_traffic"],
-        datasheet="neighborhoods.csv",
+    wb.data_analysis(
+        "people",
+        "People",
+        "How many people work or study there?",
+        data=pd.read_csv(folder / DATA),
+        columns=["office_workers", "students"],
+        label_column="neighborhood",
+        steps=["derive"],
+        datasheet=DATA,
     )
-    task = wb["chart"]
+    task = wb["people"]
+    task.add_kind.value = "derive"
+    task.add.click()
+    menus = task.rows[-1].menus
+    menus["column"].value, menus["left"].value = "people", "office_workers"
+    menus["operator"].value, menus["right"].value = "+", "students"
+    assert (f"People ({MARKUP})", "people") in task.column.options  # text, not HTML
+    task.column.value, task.statistic.value = "people", "max"
+    task.use.click()
+    html = task.table_view.value + task.result.value + task._status.value + task.render_html()
+    assert "<img" not in html and "&lt;img src=x" in html
+
+
+def test_a_chart_draws_and_escapes_a_hostile_label(folder):
+    sites = pd.read_csv(folder / DATA)
+    task = rent_and_traffic_chart(Workbook("demo", folder=folder), sites)
     task.fill({"measure": "monthly_rent", "kind": "bar", "title": "Rent"})
     html = task.render_html()  # draws the PNG: a "$" in the unit must not break it
     assert "<script" not in html and "&lt;script&gt;" in html
-    names = ColumnNames.read(folder, "neighborhoods.csv")
+    names = ColumnNames.read(folder, DATA)
     axes = charts.figure(sites, "neighborhood", "monthly_rent", "bar", "", names).axes[0]
     assert axes.get_ylabel() == f"Monthly rent ({MATH})"
     task.fill({"measure": "weekday_foot_traffic", "kind": "barh", "title": "Traffic"})

@@ -23,22 +23,9 @@ from careerlab.workbook.products import (
 )
 
 from ..conftest import REPO, make_course
+from ..product_family import ESTIMATE as GOOD
 
 HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">'
-
-GOOD = """\
-family: estimate
-title: Estimating products
-products:
-  - id: bid
-    name: Bid sheet
-    description: A bid for the job.
-    showcase: memo
-    parts:
-      - id: to
-        label: To
-        hint: The client
-"""
 
 
 def problems_of(text: str, expected: str | None = "estimate") -> list[str]:

@@ -162,6 +162,13 @@ def test_an_email_id_works_everywhere(hostile_class, tmp_path):
         assert status == 200 and json.loads(text)["student"] == ANA
         status, text = call(f"{server.url}/careerlab/grade/{ASSIGNMENT}/{quoted}", server.token)
         assert status == 200 and "careerlab-memo" in text
+        # The work alone (a page sent before it was rendered fetches it): the same rule.
+        work = f"{server.url}/careerlab/api/grade/{ASSIGNMENT}"
+        status, text = call(f"{work}/{quoted}/work", server.token)
+        assert status == 200 and "careerlab-memo" in json.loads(text)["html"]
+        for bad in ("<script>alert(1)</script>", "..x", MARKUP_ID):
+            status, text = call(f"{work}/{quote(bad, safe='')}/work", server.token)
+            assert status == 404 and "not a valid student id" in text, (bad, text[:200])
         status, _ = call(
             f"{server.url}/careerlab/api/grade/{ASSIGNMENT}/{quoted}/criteria/evidence",
             server.token,

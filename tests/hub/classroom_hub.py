@@ -37,7 +37,14 @@ CLASSROOM = {
             "teachers": ["t3"],
             "students": [CY],
         },
-    ]
+    ],
+    # Names `careerlab hub start` puts in the courses' gradebooks (Cy has none: his row keeps
+    # what the gradebook gives it).
+    "people": {
+        ANA: {"first_name": "Ana", "last_name": "Lee"},
+        BEN: {"first_name": "Ben", "last_name": "Cruz"},
+        TEACHER: {"first_name": "Teresa", "last_name": "Rivera"},
+    },
 }
 
 

@@ -34,9 +34,23 @@ COURSE = "cte-101"
 FORGED = "2000-01-01 00:00:00.000000 UTC"
 
 
-def notebook(text: str) -> str:
-    cell = {"cell_type": "markdown", "metadata": {}, "source": text}
-    return json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+def notebook(text: str, *code: str) -> str:
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": text}]
+    for source in code:  # read-only cells, as a released workbook's set-up
+        meta = {"nbgrader": {"locked": True, "grade": False, "solution": False}}
+        cells.append({"cell_type": "code", "metadata": meta, "source": source, "outputs": []})
+        cells[-1]["execution_count"] = None
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+# ana's ps1 is a workbook of two tasks; she answered one.
+WORKBOOK = (
+    "from careerlab.workbook.book import Workbook\n"
+    "wb = Workbook('ps1')\n"
+    "wb.short_text('name', 'Your name', 'Write your name.')\n"
+    "wb.short_text('city', 'Your city', 'Write your city.')"
+)
+ANA_ANSWERS = {"name": {"kind": "short_text", "value": "Ana", "saved": "2026-12-01T10:00:00Z"}}
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +94,7 @@ def step(hub: Hub, token: str, cwd: Path, name: str, assignment: str = "", **tra
     from careerlab.exchange import hub as plugin
 
     with pytest.MonkeyPatch.context() as patch:
-        for key in ("JUPYTERHUB_API_TOKEN", "CAREERLAB_EXCHANGE_URL"):
+        for key in ("JUPYTERHUB_API_TOKEN", "CAREERLAB_EXCHANGE_URL", "JUPYTER_DATA_DIR"):
             patch.setenv(key, hub.env(token)[key])
         patch.chdir(cwd)
         course = traits.pop("course", COURSE)
@@ -112,8 +126,13 @@ def flow(hub: Hub, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object
         answer = homes[person] / "ps1" / "ps1.ipynb"
         answer.write_text(notebook(f"work of {person}"))
     (homes[ANA] / "ps1" / "timestamp.txt").write_text(FORGED)  # ana dates her work early
+    (homes[ANA] / "ps1" / "ps1.ipynb").write_text(notebook(f"work of {ANA}", WORKBOOK))
+    answers = {"schema": 1, "workbook": "ps1", "answers": ANA_ANSWERS}
+    (homes[ANA] / "ps1" / "ps1.answers.json").write_text(json.dumps(answers))
     out["before_submit"] = datetime.datetime.now(datetime.UTC)
-    run_nbgrader(hub, hub.tokens[ANA], homes[ANA], "submit", "ps1", "--course", COURSE)
+    out["submit_ana"] = run_nbgrader(
+        hub, hub.tokens[ANA], homes[ANA], "submit", "ps1", "--course", COURSE
+    ).stderr
     step(hub, hub.tokens[BEN], homes[BEN], "ExchangeSubmit", "ps1")
     out["after_submit"] = datetime.datetime.now(datetime.UTC)
     out["inbound_ana"] = run_nbgrader(
@@ -176,8 +195,21 @@ def test_the_listing_has_nbgraders_keys_and_feedback_state(flow):
     [submission] = mine["submissions"]
     assert submission["has_exchange_feedback"] and submission["has_local_feedback"]
     assert not submission["feedback_updated"]
-    assert submission["local_feedback_path"].endswith(submission["timestamp"])
+    # Feedback stays under the raw timestamp; the field shows the receipt (next test).
+    assert submission["local_feedback_path"].endswith(submission["timestamp"].raw)
     assert submission["notebooks"][0]["notebook_id"] == "ps1"
+
+
+def test_a_student_reads_what_was_submitted_and_when(flow):
+    """The receipt made in ana's server at submit time: in the terminal, then in the list
+    (the Assignment List shows this field as text, oldest first)."""
+    receipt = "ps1.ipynb (1 of 2 tasks answered)"
+    lines = [line for line in flow["submit_ana"].splitlines() if "Turned in " in line]
+    assert len(lines) == 1 and lines[0].endswith(receipt), flow["submit_ana"]
+    [submission] = flow["cached_ana_after"][0]["submissions"]
+    shown = json.loads(json.dumps(submission["timestamp"]))
+    assert shown.startswith("Turned in ") and shown.endswith(f": {receipt}"), shown
+    assert lines[0].endswith(shown)
 
 
 # Refusals: each leaves the store as it was --------------------------------------

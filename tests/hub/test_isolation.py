@@ -108,6 +108,8 @@ def test_a_student_cannot_open_a_classmates_server(students):
         f"services/{COURSE}/api/contents",
         f"services/{COURSE}/careerlab/grade/{PROJECT}",
         f"services/{COURSE}/careerlab/api/grade/{PROJECT}",
+        f"services/{COURSE}/careerlab/api/grade/{PROJECT}/{BEN}/work",
+        f"services/{COURSE}/formgrader/static/js/utils.js",  # with the projects' titles
         f"services/{OTHER_COURSE}/formgrader",
     ],
 )

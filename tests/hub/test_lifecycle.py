@@ -36,6 +36,12 @@ def gradebook_rows(hub) -> list[tuple]:
         )
 
 
+def without_names(listing: dict) -> dict:
+    """The grading page's list of submissions without the names it shows."""
+    entries = [{k: v for k, v in e.items() if k != "label"} for e in listing["submissions"]]
+    return {**listing, "submissions": entries}
+
+
 def test_a_restart_keeps_people_tokens_groups_and_grades_and_idle_servers_are_culled(hub):
     teacher, ben = hub.person(TEACHER), hub.person(BEN)
     before = teacher.call("GET", f"services/{COURSE}/careerlab/api/grade/{PROJECT}").json()
@@ -47,15 +53,25 @@ def test_a_restart_keeps_people_tokens_groups_and_grades_and_idle_servers_are_cu
     classroom = yaml.safe_load(classroom_file.read_text())
     for course in classroom["courses"]:
         course["teachers"] = [t for t in course["teachers"] if t != CO_TEACHER]
+    # The file changes Ana's name; the teacher had changed Ben's in Formgrader.
+    classroom["people"][ANA] = {"first_name": "Ana María", "last_name": "Lee"}
     classroom_file.write_text(yaml.safe_dump(classroom))
+    gradebook = hub.root / "courses" / COURSE / "gradebook.db"
+    with sqlite3.connect(gradebook) as db:
+        db.execute("UPDATE student SET first_name = 'Benny' WHERE id = ?", (BEN,))
     hub.restart(idle_timeout=10)
+    with sqlite3.connect(f"file:{gradebook}?mode=ro", uri=True) as db:
+        names = dict(db.execute("SELECT id, first_name FROM student").fetchall())
+    assert (names[ANA], names[BEN]) == ("Ana María", "Benny")
     # At start the hub's groups follow the file: the co-teacher's token no longer opens it.
     assert co_teacher.call("GET", f"services/{COURSE}/api/status").status_code == 403
     # The same token still works (the hub's database kept it), the teacher still reaches
-    # only her course, and the grading page shows the same work.
+    # only her course, and the grading page shows the same work, under the new names.
     assert teacher.call("GET", "hub/api/user").json()["name"] == TEACHER
     after = teacher.call("GET", f"services/{COURSE}/careerlab/api/grade/{PROJECT}")
-    assert after.status_code == 200 and after.json() == before
+    assert after.status_code == 200 and without_names(after.json()) == without_names(before)
+    labels = {entry["student"]: entry["label"] for entry in after.json()["submissions"]}
+    assert "Ana María" in labels[ANA] and "Benny" in labels[BEN]
     assert teacher.call("GET", f"services/{OTHER_COURSE}/api/status").status_code == 403
     groups = ben.call("GET", f"hub/api/users/{BEN}").json()["groups"]
     assert groups == [f"nbgrader-{COURSE}"]

@@ -76,12 +76,20 @@ def term(hub):
         f"answer({notebook!r}, json.loads({json.dumps(responses)!r}),"
         f" code=json.loads({json.dumps(code)!r}))",
     )
-    for student in (ana, ben):
-        action(student, "submit")
+    submitted = {"ana": action(ana, "submit")["value"], "ben": action(ben, "submit")["value"]}
 
     shell(teacher, COURSE_SERVER, "nbgrader", "collect", PROJECT)
     shell(teacher, COURSE_SERVER, "careerlab", "autograde", PROJECT, "--quiet", "--report=graded")
-    return {"teacher": teacher, "ana": ana, "ben": ben, "hub": hub}
+    return {"teacher": teacher, "ana": ana, "ben": ben, "hub": hub, "submitted": submitted}
+
+
+def test_after_submit_the_list_says_what_was_submitted_and_when(term):
+    """The Assignment List's answer to Submit: the receipt made in the student's server."""
+    for student, answered in (("ana", r"(\d+) of \1"), ("ben", r"0 of \d+")):
+        [mine] = [a for a in term["submitted"][student] if a["status"] == "submitted"]
+        [shown] = [s["timestamp"] for s in mine["submissions"]]
+        expected = rf"Turned in .+: {PROJECT}\.ipynb \({answered} tasks answered\)"
+        assert re.fullmatch(expected, shown), shown
 
 
 def gradebook_totals(teacher) -> dict[str, float]:
@@ -208,7 +216,8 @@ def test_in_the_browser_a_student_works_and_a_teacher_grades(term, hub, tmp_path
     with chromium_page(tmp_path) as page:
         sign_in_page(page, hub, TEACHER)
         page.goto(f"{hub.url}services/{COURSE}/careerlab/grade/{PROJECT}")
-        student = page.get_by_role("link", name=re.compile(re.escape(ANA)))
+        # Ana by her name from the classroom file's people: (hub start put it in the gradebook).
+        student = page.get_by_role("link", name="Ana Lee")
         expect(student).to_be_visible(timeout=30_000)
         student.click()
         page.wait_for_load_state()

@@ -23,6 +23,7 @@ from careerlab.hub import warm_kernels
 
 from .classroom_hub import ANA, BEN, COURSE
 from .test_isolation import _TRY_READ, unix_home
+from .warm_processes import children, warm_process
 
 # Run in a student's kernel: who it is, what it holds, who started it.
 _IDENTITY = r"""
@@ -109,30 +110,7 @@ def account(hub, name: str) -> pwd.struct_passwd:
 
 
 def zygote_pid(hub) -> int:
-    socket = str(warm_kernels.socket_path(hub.root))
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                command = (entry / "cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if f"--socket={socket}".encode() in command:
-                return int(entry.name)
-    raise AssertionError(f"no warm process for {socket}")
-
-
-def children(pid: int) -> dict[int, str]:
-    """The children of ``pid``, each with its state letter (Z: a zombie)."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found[int(entry.name)] = fields[0]
-    return found
+    return warm_process(warm_kernels.socket_path(hub.root))
 
 
 @pytest.fixture(scope="module")

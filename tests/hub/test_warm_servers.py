@@ -22,20 +22,13 @@ from tornado.websocket import websocket_connect
 from careerlab.hub import forking, warm_servers
 
 from .classroom_hub import ANA, BEN, COURSE
-from .test_warm_kernels import account, children, zygote_pid
+from .test_warm_kernels import account, zygote_pid
+from .warm_processes import children, warm_process
 
 
 def warm_pid(hub) -> int:
     """The warm servers' process of this hub."""
-    wanted = f"--socket={warm_servers.socket_path(hub.root)}".encode()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if wanted in (entry / "cmdline").read_bytes().split(b"\0"):
-                    return int(entry.name)
-            except OSError:
-                continue
-    raise AssertionError(f"no warm servers' process in {hub.root}")
+    return warm_process(warm_servers.socket_path(hub.root))
 
 
 def server_pid(hub, name: str) -> int:

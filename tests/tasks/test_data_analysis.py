@@ -7,6 +7,7 @@ import pytest
 from careerlab.workbook.tasks.base import AnswerError
 
 from ..conftest import REPO
+from ..student_data import copy_data_file, copy_neighborhoods, rent_and_traffic_chart
 from .conftest import HOSTILE, assert_inert, reopen
 
 
@@ -343,17 +344,10 @@ def test_a_solution_with_steps_is_graded_in_a_real_kernel(tmp_path):
 
 
 # The right kind of answer, and columns in words (issue #15) ------------------------------
-COFFEE = REPO / "workbooks" / "coffee-site"
-
-
 @pytest.fixture
 def sites(folder):
     """The coffee-site neighborhoods and their datasheet, in a student's folder."""
-    import shutil
-
-    for name in ("neighborhoods.csv", "neighborhoods.datasheet.yml"):
-        shutil.copy(COFFEE / name, folder / name)
-    return pd.read_csv(folder / "neighborhoods.csv")
+    return copy_neighborhoods(folder)
 
 
 def busiest(wb, sites, asks="name", datasheet="neighborhoods.csv", task_id="busiest"):
@@ -477,20 +471,47 @@ def test_the_table_after_the_steps_has_labels_and_money(workbook, sites):
     assert "monthly_rent" not in view
 
 
+def test_a_new_column_has_the_unit_its_formula_gives_and_no_other(workbook, folder):
+    """gross pay - net pay is in dollars; gross pay / 2 has no unit (a number may change
+    it): analysis_steps.derived_unit."""
+    task = paystubs_question(workbook, folder)
+    add(task, "derive", column="withheld", left="gross_pay", operator="-", right="net_pay")
+    add(task, "derive", column="half", left="gross_pay", operator="/", right="2")
+    assert ("Withheld (dollars)", "withheld") in task.column.options
+    assert ("Half", "half") in task.column.options  # no unit rather than a wrong one
+    view = task.table_view.value
+    assert "Withheld (dollars)</th>" in view and ">$23.42</td>" in view  # 306.13 - 282.71
+    assert ">201.5</td>" in view  # half of 403.00: a plain number
+    task.column.value, task.statistic.value = "withheld", "sum"
+    assert "Result: <strong>$" in task.result.value
+
+
+def test_a_count_per_group_is_not_money(workbook, folder):
+    task = paystubs_question(workbook, folder)
+    add(task, "group", by="hours", summary="count", column="gross_pay")
+    assert ">1</td>" in task.table_view.value and ">$" not in task.table_view.value
+
+
+def paystubs_question(wb, folder):
+    """A data question over first-paycheck's pay stubs and their datasheet."""
+    wb.data_analysis(
+        "withheld",
+        "Withheld",
+        "How much was withheld in all?",
+        data=copy_data_file(folder, "first-paycheck", "paystubs.csv"),
+        columns=["gross_pay", "net_pay", "hours"],
+        label_column="pay_date",
+        steps=["derive", "group"],
+        datasheet="paystubs.csv",
+    )
+    return wb["withheld"]
+
+
 def test_a_chart_has_labelled_axes_with_units(workbook, sites):
     from careerlab.workbook import charts
     from careerlab.workbook.datasheet import ColumnNames
 
-    workbook.chart(
-        "chart",
-        "Chart",
-        "Make a chart",
-        data=sites,
-        category="neighborhood",
-        measures=["monthly_rent", "weekday_foot_traffic"],
-        datasheet="neighborhoods.csv",
-    )
-    task = workbook["chart"]
+    task = rent_and_traffic_chart(workbook, sites)
     assert task.measure.options[0] == ("Monthly rent (dollars a month)", "monthly_rent")
     design = {"measure": "monthly_rent", "kind": "bar", "title": "Rent"}
     assert "Bar chart of Monthly rent (dollars a month) by Neighborhood." in task.alt_text(design)

@@ -4,6 +4,7 @@ look like a success; Enter on an empty box says what is needed."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
@@ -123,6 +124,43 @@ def test_emptying_a_number_box_keeps_the_answer_and_says_so(workbook, folder):
     status = task._status.value
     assert "careerlab-status-check" in status and "is kept" in status
     assert define_number(reopen(folder)).value == 40.0
+
+
+def shown_statuses(task) -> list[str]:
+    """Every status the task shows from now on, in order."""
+    shown: list[str] = []
+    task._status.observe(lambda change: shown.append(change["new"]), names="value")
+    return shown
+
+
+def test_enter_after_typing_goes_straight_to_saved(workbook):
+    """The browser sends "submit" on the key press, before the change that commits the
+    typed text: the status goes straight to Saved, never through "Nothing saved yet"."""
+    task = define_number(workbook)
+    shown = shown_statuses(task)
+
+    async def type_and_press_enter() -> None:  # in an event loop, as in a kernel
+        enter(task.input)
+        task.input.value = "496"
+        await asyncio.sleep(base.ENTER_SETTLE_S * 2)
+
+    asyncio.run(type_and_press_enter())
+    assert task.value == 496.0
+    assert shown and all("careerlab-status-saved" in status for status in shown), shown
+
+
+def test_enter_in_an_empty_box_says_so_once_no_change_follows(workbook):
+    task = define_number(workbook)
+    shown = shown_statuses(task)
+
+    async def press_enter() -> None:
+        enter(task.input)
+        assert shown == []  # not yet: the change of a typed answer may follow
+        await asyncio.sleep(base.ENTER_SETTLE_S * 2)
+
+    asyncio.run(press_enter())
+    assert len(shown) == 1 and "Nothing saved yet" in shown[0], shown
+    assert task.value is None
 
 
 def test_enter_in_a_typed_box_changes_nothing(workbook):

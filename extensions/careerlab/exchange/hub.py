@@ -17,8 +17,13 @@ Differences from the default exchange, on purpose:
   refused at submit time with the reason (the default silently leaves big files
   out), so collect never has to skip anything.
 - ``list --cached`` asks the service, which holds the record of what was
-  submitted; nothing is cached on the student's disk. Students cannot remove
-  submissions (``list --inbound --remove``).
+  submitted; nothing but the receipt is cached on the student's disk. Students cannot
+  remove submissions (``list --inbound --remove``).
+- Submit makes a receipt of the work in the student's server (which notebooks, how many
+  tasks answered: ``careerlab.exchange.receipt``), logs it and keeps it under
+  ``<JUPYTER_DATA_DIR>/nbgrader_cache``; the student's list shows it. The service only
+  stores and names the files, as before. A submission with no receipt on this server
+  (made elsewhere) shows its notebooks from the service's record, without a count.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
+from jupyter_core.paths import jupyter_data_dir
 from nbgrader.exchange import abc
 from nbgrader.utils import ignore_patterns, parse_utc
 from traitlets import Bool, Float, Unicode, default
@@ -43,6 +49,15 @@ from traitlets import Bool, Float, Unicode, default
 from careerlab.course import StudentIdError, check_student_id
 from careerlab.exchange.archive import ArchiveError, pack, unpack
 from careerlab.exchange.files import SizeLimits
+from careerlab.exchange.receipt import (
+    RECEIPT_FILE,
+    make_receipt,
+    read_receipt,
+    receipt_of,
+    save_receipt,
+    show_receipts,
+    shown,
+)
 from careerlab.exchange.service import SERVICE_NAME, TIMESTAMP_FILE, key_of
 
 ExchangeError = abc.ExchangeError
@@ -277,6 +292,22 @@ class ExchangeSubmit(Exchange, abc.ExchangeSubmit):
         record = self.request_json("POST", f"submissions/{course}/{assignment}", body=data)
         self.timestamp = record["timestamp"]  # the service's clock, not ours
         self.log.info("Submitted as: %s %s %s", course, assignment, self.timestamp)
+        receipt = self.receipt(data, record)
+        try:
+            save_receipt(receipt_path(record), receipt)
+        except OSError as error:  # submitted all the same: the list then names the files
+            self.log.warning("The receipt was not kept: %s", error)
+        self.log.info("%s", shown(self.timestamp, receipt))
+
+    def receipt(self, data: bytes, record: dict[str, Any]) -> dict[str, Any]:
+        """The receipt of exactly the copy sent (not the folder as it is now)."""
+        try:
+            with tempfile.TemporaryDirectory() as temp:
+                copy = os.path.join(temp, record["assignment_id"])
+                unpack(data, copy, limits=self.limits)
+                return make_receipt(copy)
+        except (ArchiveError, OSError):  # it is submitted all the same: name its notebooks
+            return receipt_of([f"{nb}.ipynb" for nb in record["notebooks"]], {})
 
 
 class ExchangeList(Exchange, abc.ExchangeList):
@@ -401,6 +432,8 @@ class ExchangeList(Exchange, abc.ExchangeList):
             for assignment in assignments:
                 for info in assignment["submissions"]:
                     self.log.info(_format_inbound(info))
+            if self.cached:  # the student's own list (the Assignment List asks this one)
+                show_receipts(assignments, _kept_receipt)
         else:
             assignments = self._released()
             self.log.info("Released assignments:")
@@ -417,6 +450,22 @@ class ExchangeList(Exchange, abc.ExchangeList):
             self.log.info("%s %s", info["course_id"], info["assignment_id"])
             self.request("DELETE", f"assignments/{info['course_id']}/{info['assignment_id']}")
         return assignments
+
+
+def receipt_path(record: dict[str, Any]) -> str:
+    """Where a submission's receipt is kept, as nbgrader's cache names a submission."""
+    name = "{student_id}+{assignment_id}+{key}".format(**record)
+    return os.path.join(
+        jupyter_data_dir(), "nbgrader_cache", record["course_id"], name, RECEIPT_FILE
+    )
+
+
+def _kept_receipt(info: dict[str, Any]) -> dict[str, Any]:
+    """The receipt kept at submit time; else the notebooks the service names."""
+    kept = read_receipt(receipt_path({**info, "key": key_of(info["timestamp"])}))
+    if kept is not None:
+        return kept
+    return receipt_of([f"{nb['notebook_id']}.ipynb" for nb in info["notebooks"]], {})
 
 
 def _md5(path: str) -> str:

@@ -18,9 +18,14 @@ jupyter_config.py enables it (``ServerApp.jpserver_extensions``).
 | ``careerlab/grade/<assignment>`` (submissions, progress) | ``careerlab/api/grade/<assignment>`` |
 | ``careerlab/grade/<assignment>/<student>`` | ``careerlab/api/grade/<assignment>/<student>`` |
 
+Formgrader's pages in the same server name each project "Title (id)"
+(``formgrader_titles``).
+
 ``PUT careerlab/api/grade/<assignment>/<student>/criteria/<criterion>`` saves a
-level or a comment; ``careerlab/api/bank/<assignment>`` is the comment bank.
-Add ``?anonymous=1`` to any of them to grade without names.
+level or a comment; ``careerlab/api/bank/<assignment>`` is the comment bank;
+``careerlab/api/grade/<assignment>/<student>/work`` is the student's work as the page
+shows it (a page sent before its work was rendered fetches it). Add ``?anonymous=1``
+to any of them to grade without names.
 
 May import ``rubrics``, ``feedback``, ``showcase`` (to render work by trusted code),
 the kernel side and the top-level modules; only the authoring page imports it
@@ -66,6 +71,7 @@ def static_version(folder: Path = STATIC) -> str:
 
 
 def _load_jupyter_server_extension(serverapp: Any) -> None:
+    from careerlab.grading_page import formgrader_titles
     from careerlab.grading_page.handlers import HANDLERS, GradingService
 
     if "careerlab_grading" in serverapp.web_app.settings:
@@ -82,6 +88,8 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     web_app = serverapp.web_app
     web_app.settings["careerlab_grading"] = service
     add_routes(serverapp, HANDLERS, "careerlab/static", STATIC)
+    # Formgrader, served by the same server, names projects by their titles too.
+    formgrader_titles.add_route(serverapp, root)
     # The render helper's imports take seconds: they start with the server, so the first
     # submission a teacher opens does not wait for them. Only a course's server gets here
     # (a student's server on the hub has no course folder).

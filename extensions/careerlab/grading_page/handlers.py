@@ -10,7 +10,6 @@ and saves from one server never compete with each other for SQLite.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -57,9 +56,24 @@ class GradingService:
         "Next" finds it ready (the cache checks the files again before it is used)."""
         root, notebook = self.course.root, opened.detail["notebook"]
         work = await self.renderer.work(root, assignment, opened.student, notebook)
-        if opened.next_student is not None:
-            self.renderer.prefetch(root, assignment, opened.next_student, notebook)
+        self._render_next(assignment, opened)
         return work
+
+    def work_if_ready(self, assignment: str, opened: data.Opened) -> dict[str, Any] | None:
+        """The rendered work if it is ready now (rendered ahead, from the files as they are);
+        else None, and it is rendered meanwhile: the page is sent without it and fetches it
+        (WorkApi), so a teacher never waits for the render helper to read the rubric."""
+        root, notebook = self.course.root, opened.detail["notebook"]
+        work = self.renderer.ready(root, assignment, opened.student, notebook)
+        if work is None:
+            self.renderer.prefetch(root, assignment, opened.student, notebook)
+        self._render_next(assignment, opened)
+        return work
+
+    def _render_next(self, assignment: str, opened: data.Opened) -> None:
+        if opened.next_student is not None:
+            notebook = opened.detail["notebook"]
+            self.renderer.prefetch(self.course.root, assignment, opened.next_student, notebook)
 
     async def prefetch_first(self, assignment: str, anonymous: bool) -> None:
         """From the list: render the submission a teacher most likely opens first, so it
@@ -76,9 +90,8 @@ class GradingService:
         """Start the render helper (when the server loads the page; again is a no-op)."""
         if not self._warmed:
             self._warmed = True
-            self.renderer.warm_up()
-            # What the first submission's data needs (data.student_choices), imported now.
-            self.database.submit(importlib.import_module, "careerlab.feedback")
+            self.renderer.warm_up(self.course.root)
+            self.database.submit(data.prepare)
 
     def shutdown(self) -> None:
         self.renderer.shutdown()
@@ -154,7 +167,7 @@ class SubmissionPage(PageHandler):
         except data.GradingError as error:
             return self.show_error(error)
         detail = opened.detail
-        work = await self.service.work(assignment, opened)
+        work = self.service.work_if_ready(assignment, opened)
         self.set_header("Cache-Control", "no-store")  # a reload always asks the gradebook
         self.finish(page.grading_page(detail, work, self.urls(), self.version, self.xsrf_token))
 
@@ -228,6 +241,21 @@ class SubmissionApi(ApiHandler):
         self.reply(detail)
 
 
+class WorkApi(ApiHandler):
+    """The student's work as the page shows it (grading.js fetches it when the page was sent
+    before it was rendered, and again when the tab comes back)."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, assignment: str, key: str) -> None:
+        try:
+            opened = await self.service.run(data.open_submission, assignment, key, _anonymous(self))
+        except data.GradingError as error:
+            return self.refuse(error)
+        work = await self.service.work(assignment, opened)
+        self.reply(page.work_view(opened.detail, work))
+
+
 class CriterionApi(ApiHandler):
     @web.authenticated
     @authorized
@@ -288,6 +316,7 @@ HANDLERS: list[tuple[str, type[web.RequestHandler]]] = [
     (r"careerlab/api/grade/?", IndexApi),
     (rf"careerlab/api/grade/{ID}/?", ListApi),
     (rf"careerlab/api/grade/{ID}/{ID}/?", SubmissionApi),
+    (rf"careerlab/api/grade/{ID}/{ID}/work", WorkApi),
     (rf"careerlab/api/grade/{ID}/{ID}/criteria/{ID}", CriterionApi),
     (rf"careerlab/api/bank/{ID}/?", BankApi),
     (rf"careerlab/api/bank/{ID}/([0-9]{{1,12}})", BankItemApi),

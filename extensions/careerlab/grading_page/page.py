@@ -9,6 +9,7 @@ by the task kinds' trusted ``render_html`` (which escapes student strings).
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 from urllib.parse import quote
 
@@ -49,6 +50,9 @@ class Urls:
 
     def api_submission(self, assignment: str, key: str) -> str:
         return f"{self.base}careerlab/api/grade/{quote(assignment)}/{quote(key)}"
+
+    def api_work(self, assignment: str, key: str) -> str:
+        return f"{self.api_submission(assignment, key)}/work{self._query()}"
 
     def api_bank(self, assignment: str) -> str:
         return f"{self.base}careerlab/api/bank/{quote(assignment)}"
@@ -228,6 +232,25 @@ def _work_html(work: dict[str, Any], data: dict[str, Any]) -> str:
     return "".join(parts) or "<p>Nothing to show.</p>"
 
 
+def work_view(data: dict[str, Any], work: dict[str, Any]) -> dict[str, str]:
+    """The work as the page shows it, and a fingerprint: grading.js replaces what it shows
+    only with a newer answer that differs."""
+    html = _work_html(work, data)
+    return {"html": html, "version": hashlib.sha256(html.encode()).hexdigest()[:16]}
+
+
+def _answers_html(data: dict[str, Any], work: dict[str, Any] | None) -> str:
+    """The answers, or (not rendered yet) a note grading.js replaces when they arrive."""
+    if work is None:
+        return (
+            '<div id="cl-answers" data-pending="1" aria-busy="true"><p class="cl-waiting">'
+            "The student's answers are being prepared and appear here in a moment; the rubric "
+            "works meanwhile.</p><noscript><p>Reload the page to see them.</p></noscript></div>"
+        )
+    view = work_view(data, work)
+    return f'<div id="cl-answers" data-version="{view["version"]}">{view["html"]}</div>'
+
+
 def _criterion_html(criterion: dict[str, Any], levels: dict[str, str], number: int) -> str:
     cid = criterion["id"]
     skills = ", ".join(SKILLS.get(s, s) for s in criterion["skills"])
@@ -322,8 +345,9 @@ def bank_item_html(comment: dict[str, Any]) -> str:
 
 
 def grading_page(
-    data: dict[str, Any], work: dict[str, Any], urls: Urls, version: str, xsrf: str
+    data: dict[str, Any], work: dict[str, Any] | None, urls: Urls, version: str, xsrf: str
 ) -> str:
+    """The page for one submission; ``work`` None: sent before the work is rendered."""
     from careerlab.feedback import json_for_script
 
     assignment = data["assignment"]
@@ -345,6 +369,7 @@ def grading_page(
     )
     client = {
         "api": urls.api_submission(assignment, data["key"]),
+        "work": urls.api_work(assignment, data["key"]),
         "bank": urls.api_bank(assignment),
         "anonymous": data["anonymous"],
         "levels": [level["id"] for level in data["rubric"]["levels"]],
@@ -375,7 +400,7 @@ def grading_page(
         '<section class="cl-work" aria-labelledby="cl-work-title">'
         '<h2 id="cl-work-title">The student\'s work</h2>'
         f"<h3>Autograded tasks</h3>{_autograde_html(data)}"
-        f"<h3>Answers</h3>{_work_html(work, data)}</section>"
+        f"<h3>Answers</h3>{_answers_html(data, work)}</section>"
         '<section class="cl-rubric" aria-labelledby="cl-rubric-title">'
         f'<h2 id="cl-rubric-title">Rubric: {escape(data["title"])}</h2>'
         f'<div id="cl-rubric-form" aria-describedby="cl-keys">{"".join(criteria)}</div>'

@@ -45,7 +45,7 @@ def repository() -> Path:
 def prepare(layout: Layout, classroom: Classroom, repo: Path, ports) -> None:
     """Everything the hub needs on disk, made once; safe to run again."""
     from careerlab.hub.config import exchange_url, tryout_password, write_student_config
-    from careerlab.hub.courses import make_course
+    from careerlab.hub.courses import fill_gradebook, make_course
 
     layout.make_folders()
     install_python(layout, repo)
@@ -68,6 +68,8 @@ def prepare(layout: Layout, classroom: Classroom, repo: Path, ports) -> None:
         os.chown(layout.exchange, exchange.pw_uid, exchange.pw_gid)
     for course in classroom.courses:
         make_course(layout, repo, course, exchange_url(ports))
+        # People's names from the file's people: (Formgrader shows them), as a roster import.
+        fill_gradebook(layout, course, classroom.names)
     write_student_config(layout, ports)
     tryout_password(layout)
 

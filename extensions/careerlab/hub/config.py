@@ -22,6 +22,7 @@ from careerlab.hub import accounts
 from careerlab.hub.classroom import Classroom, Course
 from careerlab.hub.classroom import load as load_classroom
 from careerlab.hub.layout import Layout
+from careerlab.workbook import lab_extension
 
 TRYOUT_PASSWORD_FILE = "try-out-password"
 # `careerlab roster import` changes people and groups through the hub's REST API with this
@@ -117,6 +118,7 @@ def configure_student_server(c, url: str) -> None:
             "nbgrader.server_extensions.course_list": False,
         }
     )
+    lab_extension.configure(c)  # widgets of a kernel that is gone cannot take answers
 
 
 def write_student_config(layout: Layout, ports: Ports) -> None:

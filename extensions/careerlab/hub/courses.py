@@ -6,11 +6,13 @@ configuration, owned by the course's account, and its workbooks released there b
 account. Its ``jupyter_config.py`` loads the repository's settings (copied as
 ``course_config.py``) and then ``configure_course``: the course id, the hub's exchange, and
 the one header nbgrader's Lab panel needs. A course folder that exists is never rebuilt:
-it holds the gradebook, submissions and grades.
+it holds the gradebook, submissions and grades. ``fill_gradebook`` puts the classroom
+file's names of the course's students in its gradebook (hub start and roster import).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -19,7 +21,7 @@ from pathlib import Path
 from careerlab import course as course_paths
 from careerlab.catalog.page import NOTEBOOK_PATH as CATALOG_NOTEBOOK
 from careerlab.hub import accounts
-from careerlab.hub.classroom import Course
+from careerlab.hub.classroom import Course, Name
 from careerlab.hub.classroom import load as load_classroom
 from careerlab.hub.layout import Layout
 from careerlab.showcase.page import NOTEBOOK_PATH as SHOWCASE_NOTEBOOK
@@ -61,6 +63,85 @@ def configure_course(c, course_id: str, exchange_url: str) -> None:
     c.ServerApp.tornado_settings = {
         "headers": {"Content-Security-Policy": "frame-ancestors 'self'"}
     }
+
+
+# In the hub's state folder: the names last put in each course's gradebook from the
+# classroom file, {course: {student: [first, last]}}, so a later run can tell a name the
+# file changed from one a teacher changed in Formgrader.
+NAMES_FILE = "gradebook-names.json"
+
+
+def _names_put_in(layout: Layout) -> dict[str, dict[str, list[str]]]:
+    try:
+        found = json.loads((layout.state / NAMES_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # never written (or unreadable): every row is judged by what it holds
+    return found if isinstance(found, dict) else {}
+
+
+def _remember_names(layout: Layout, put_in: dict[str, dict[str, list[str]]]) -> None:
+    path = layout.state / NAMES_FILE
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(put_in, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    os.chmod(temporary, 0o600)
+    temporary.replace(path)
+
+
+def _nobody_named(student: str, held: tuple[str, str]) -> bool:
+    """The row holds no name, or only the one the gradebook gave it (careerlab.course)."""
+    return not any(held) or held == course_paths.known_name(student)
+
+
+def fill_gradebook(layout: Layout, course: Course, names: dict[str, Name]) -> list[str]:
+    """nbgrader Student rows, with the classroom file's names, for the course's students
+    (`careerlab hub start` and `careerlab roster import`); the students written.
+
+    A row gets the file's name when it is missing, when nobody named it, or when the file's
+    name changed since it was last put in (remembered in the hub's state folder); a name a
+    teacher changed in Formgrader is kept while the file's stays the same.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    folder = layout.course(course.id)
+    database = folder / "gradebook.db"
+    if not database.exists():
+        return [f"no gradebook yet in {folder}: import again after `careerlab hub start`"]
+    put_in = _names_put_in(layout)
+    before = put_in.get(course.id) if isinstance(put_in.get(course.id), dict) else {}
+    after: dict[str, list[str]] = {}
+    written = []
+    old_umask = os.umask(0o077)
+    try:
+        with Gradebook(f"sqlite:///{database}", course_id=course.id) as gradebook:
+            for student in course.students:
+                name = names.get(student, Name())
+                wanted = (name.first_name, name.last_name)
+                if not any(wanted):
+                    continue  # the file names nobody: the row keeps what it has
+                after[student] = list(wanted)
+                try:
+                    row = gradebook.find_student(student)
+                except MissingEntry:
+                    held = None
+                else:
+                    held = (row.first_name or "", row.last_name or "")
+                    file_changed = before.get(student, list(wanted)) != list(wanted)
+                    if held == wanted or not (file_changed or _nobody_named(student, held)):
+                        continue
+                gradebook.update_or_create_student(
+                    student, first_name=name.first_name or None, last_name=name.last_name or None
+                )
+                written.append(student)
+    finally:
+        os.umask(old_umask)
+        if not layout.single_account:
+            # Root wrote it: give every file of the database back to the course's account.
+            account = accounts.ensure_known(accounts.course_account(course.id))
+            for path in folder.glob("gradebook.db*"):
+                os.chown(path, account.pw_uid, account.pw_gid, follow_symlinks=False)
+    put_in[course.id] = after
+    _remember_names(layout, put_in)
+    return written
 
 
 def _copy_tree(source: Path, target: Path, projects: tuple[str, ...] = ()) -> None:

@@ -16,7 +16,6 @@ exchange are kept. Run as root, like `careerlab hub start`.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from urllib.parse import quote
 
 from careerlab.hub import accounts
 from careerlab.hub.classroom import Classroom, ClassroomError, Course, Name, load, replace_people
+from careerlab.hub.courses import fill_gradebook
 from careerlab.hub.layout import Layout, for_this_user
 from careerlab.hub.roster import FORMATS, Roster, RosterError, read
 
@@ -62,44 +62,6 @@ def make_accounts(layout: Layout, people: list[str]) -> None:
             (layout.homes / unix_name).mkdir(mode=0o700, parents=True, exist_ok=True)
         else:
             accounts.ensure(unix_name, layout.homes / unix_name, comment=person)
-
-
-def fill_gradebook(layout: Layout, course: Course, names: dict[str, Name]) -> list[str]:
-    """nbgrader Student rows, with names, for the course's students; what was written."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    folder = layout.course(course.id)
-    database = folder / "gradebook.db"
-    if not database.exists():
-        return [f"no gradebook yet in {folder}: import again after `careerlab hub start`"]
-    written = []
-    old_umask = os.umask(0o077)
-    try:
-        with Gradebook(f"sqlite:///{database}", course_id=course.id) as gradebook:
-            for student in course.students:
-                name = names.get(student, Name())
-                try:
-                    row = gradebook.find_student(student)
-                    same = (row.first_name or "", row.last_name or "") == (
-                        name.first_name,
-                        name.last_name,
-                    )
-                    if same or not (name.first_name or name.last_name):
-                        continue
-                except MissingEntry:
-                    pass
-                gradebook.update_or_create_student(
-                    student, first_name=name.first_name or None, last_name=name.last_name or None
-                )
-                written.append(student)
-    finally:
-        os.umask(old_umask)
-        if not layout.single_account:
-            # Root wrote it: give every file of the database back to the course's account.
-            account = accounts.ensure_known(accounts.course_account(course.id))
-            for path in folder.glob("gradebook.db*"):
-                os.chown(path, account.pw_uid, account.pw_gid, follow_symlinks=False)
-    return written
 
 
 class HubApi:

@@ -80,6 +80,13 @@ def load_workbook(
         answers_folder = course.work_folder(coursedir, step, student, assignment)
     if answers_folder is None:
         raise ShowcaseError(f"No answers from {student} for {assignment} yet.")
+    return workbook_from(source, answers_folder)
+
+
+def workbook_from(source: Path, answers_folder: Path) -> Workbook:
+    """The workbook ``source``'s read-only cells set up, with the answers kept in
+    ``answers_folder`` (read only: nothing is saved)."""
+    source_folder = source.parent
     token = SHOWCASE_FOLDER.set(answers_folder)
     previous = Path.cwd()
     namespace: dict[str, object] = {"__name__": "careerlab_showcase"}

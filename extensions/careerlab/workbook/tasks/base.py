@@ -9,6 +9,7 @@ module special-cases a kind.
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -113,15 +114,35 @@ def require_columns(task_id: str, data: Any, columns: list[str | None]) -> None:
         raise ValueError(f"Task '{task_id}': the data has no column {missing[0]!r}.")
 
 
+# The browser sends "submit" when Enter is pressed and only then the change that commits
+# what was typed (ipywidgets' TextView: keypress, then change), so at "submit" the kernel
+# still holds the box's old value: "" in a box with no saved answer, even when the student
+# has just typed one. Deciding then showed "Nothing saved yet" for a moment before "Saved";
+# so the box counts as empty only if it still is once that change has had time to arrive
+# (it is sent right after the "submit", so it comes first unless the kernel is far away).
+ENTER_SETTLE_S = 0.25
+
+
 def on_empty_enter(box: widgets.Text, action: Callable[[], None]) -> None:
     """Call ``action`` when the student presses Enter in ``box`` while it is empty. Enter in
     a box never typed in changes no value, so only the browser's "submit" message tells;
     when text was typed, the value change that follows the message shows the save."""
 
+    def still_empty() -> None:
+        if not box.value.strip():
+            action()
+
     def entered(_widget: Any, content: Any, _buffers: Any) -> None:
-        if isinstance(content, dict) and content.get("event") == "submit":
-            if not box.value.strip():
-                action()
+        if not (isinstance(content, dict) and content.get("event") == "submit"):
+            return
+        if box.value.strip():
+            return  # not empty: the change that follows (if any) says what was saved
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no kernel loop (code driving the widgets): nothing follows
+            still_empty()
+            return
+        loop.call_later(ENTER_SETTLE_S, still_empty)
 
     box.on_msg(entered)
 

@@ -113,6 +113,19 @@ def one_step(table: pd.DataFrame, raw: object, offered: Sequence[str]) -> pd.Dat
     raise StepsProblem(None, message)
 
 
+def names_after(names: ColumnNames, raw: dict) -> ColumnNames:
+    """The columns' names after one step that ran: a new column in the unit its formula
+    gives (``analysis_steps.derived_unit``), a count per group in none (3 rows of a money
+    column are not $3.00)."""
+    if "derive" in raw:
+        fields = raw["derive"]
+        unit = analysis_steps.derived_unit(fields["formula"], names.unit)
+        return names.with_unit(fields["column"], unit)
+    if "group" in raw and raw["group"]["summary"] == "count":
+        return names.with_unit(raw["group"]["column"], "")
+    return names
+
+
 def _plain_problem(problem: analysis_steps.Problem) -> str:
     field = problem.path.split(".")[2:]  # steps[0].derive.formula -> formula
     return f"{field[0]}: {problem.message}" if field else problem.message
@@ -273,6 +286,7 @@ class DataAnalysisTask(Task):
         self.query: dict[str, Any] | None = None
         self.rows: list[step_menus.StepRow] = []
         self.table, self.label = self.base, label_column  # the table after the steps
+        self.table_names = self.names  # its columns' names, a new column's unit too
         self.broken = False  # a step row has a problem, so the steps are not used
         self._quiet = False  # the menus are being set from code, not by the student
 
@@ -426,11 +440,12 @@ class DataAnalysisTask(Task):
         self._quiet = True  # setting menus' options below must not call this again
         try:
             table, label, self.broken = self.base, self.label_column, False
+            names = self.names
             for row in self.rows:
                 row.problem.value = ""
                 if self.broken:
                     continue
-                row.set_columns([str(c) for c in table.columns])
+                row.set_columns([str(c) for c in table.columns], names)
                 raw = row.as_step()
                 try:
                     if isinstance(raw, str):
@@ -441,18 +456,19 @@ class DataAnalysisTask(Task):
                     self.broken = True
                     continue
                 label = raw["group"]["by"] if "group" in raw else label
-            self.table, self.label = table, label
+                names = names_after(names, raw)
+            self.table, self.label, self.table_names = table, label, names
             if self.steps:
                 self.table_view.value = (
                     "<p>Fix the step marked Problem, or remove it; until then the steps "
                     "are not used.</p>"
                     if self.broken
-                    else step_menus.table_html(table, names=self.names)
+                    else step_menus.table_html(table, names=names)
                     if self.rows
                     else ""
                 )
             columns = menu_columns(table, self.base, self.columns)
-            step_menus.set_options(self.column, columns, self.names, keep_empty=True)
+            step_menus.set_options(self.column, columns, names, keep_empty=True)
             statistic = self.statistic.value
             self.statistic.options = [(s.label, n) for n, s in self.statistics().items()]
             self.statistic.value = statistic if statistic in self.statistics() else None
@@ -500,7 +516,7 @@ class DataAnalysisTask(Task):
         column, statistic = self.column.value, self.statistic.value
         if column is None or statistic in (None, "count"):
             return self.unit
-        return self.names.unit(column) or self.unit
+        return self.table_names.unit(column) or self.unit
 
     def _preview(self, change: Any = None) -> None:
         if self._quiet:
@@ -619,7 +635,8 @@ class DataAnalysisTask(Task):
             steps = [step_menus.describe(raw, self.names) for raw in self.query.get("steps", [])]
             if steps:  # one sentence: the steps, then the summary
                 stat = f"{'; '.join(steps)}; then {stat[0].lower()}{stat[1:]}"
-            how = f"Found with the menus: {stat} of {self.names.label(self.query['column'])}."
+            column = self.table_names.label(self.query["column"])
+            how = f"Found with the menus: {stat} of {column}."
         return f"<p>{escape(self.format(self.value))}</p>" + (
             f"<p class='careerlab-how'><em>{escape(how)}</em></p>" if how else ""
         )
