@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,17 @@ def answer_gross_pay(folder: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def own_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A Jupyter data folder (so an nbgrader cache) of this module's own: other tests of the
+    run submit as the same user, and their copies would be listed here too."""
+    folder = tmp_path_factory.mktemp("receipt-data")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("JUPYTER_DATA_DIR", str(folder))
+        yield folder
+
+
+@pytest.fixture(scope="module")
+def home(own_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """first-paycheck released to the course's exchange and fetched into a student's home."""
     root = make_course(tmp_path_factory.mktemp("receipt") / "course")
     for folder in (root / "workbooks").iterdir():

@@ -65,6 +65,8 @@ for number, key in enumerate({cwds!r}):
     except warm_kernels.Unavailable as why:
         answers.setdefault(key, []).append({{"error": str(why)}})
 os.rmdir(own_tmp)
+# Whether this kernel is a child of the warm process (and counts as one of the student's).
+answers["forked"] = "warm_kernels" in open(f"/proc/{{os.getppid()}}/cmdline").read()
 print("ANSWER", json.dumps(answers))
 """
 
@@ -285,12 +287,15 @@ def test_a_student_holds_at_most_so_many_kernels(hub, students):
     socket = str(warm_kernels.socket_path(hub.root))
     home = unix_home(hub, BEN)
     asked = [home] * (warm_kernels.MAX_KERNELS_PER_ACCOUNT + 1)
-    answers = answer_of(ben.run(ben.server, _ASK.format(cwds=asked, socket=socket)))[home]
+    seen = answer_of(ben.run(ben.server, _ASK.format(cwds=asked, socket=socket)))
+    answers = seen[home]
     pids = [a["pid"] for a in answers if "pid" in a]
     for pid in pids:
         stop(pid)
-    # His own kernel running this code is one of them.
-    assert len(pids) <= warm_kernels.MAX_KERNELS_PER_ACCOUNT - 1, answers
+    # His own kernel running this code is one of them when it was forked too (on a busy
+    # machine the server may have started it the usual way: then it is not).
+    held = len(pids) + (1 if seen["forked"] else 0)
+    assert held <= warm_kernels.MAX_KERNELS_PER_ACCOUNT, (seen["forked"], answers)
     assert "too many kernels" in answers[-1]["error"]
 
 

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from .warm_processes import children, warm_process
 
@@ -27,6 +28,8 @@ time.sleep(60)
 
 def test_the_warm_process_is_found_below_a_child_with_a_lower_pid(tmp_path):
     socket = tmp_path / "servers.sock"
+    last_pid = Path("/proc/sys/kernel/ns_last_pid")
+    was = int(last_pid.read_text())
     warm = subprocess.Popen(
         [sys.executable, "-c", _WARM_LIKE, f"--socket={socket}"],
         stdout=subprocess.PIPE,
@@ -41,3 +44,5 @@ def test_the_warm_process_is_found_below_a_child_with_a_lower_pid(tmp_path):
     finally:
         os.killpg(warm.pid, signal.SIGKILL)
         warm.wait()
+        # Pids go on from where they were, as the rest of the run expects (new pids higher).
+        last_pid.write_text(str(max(was, int(last_pid.read_text()))))

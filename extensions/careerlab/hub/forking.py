@@ -378,6 +378,9 @@ class Zygote:
                 peer = peer_credentials(connection)
                 account, request = self.admit(data, fds, peer)
                 uid = account.pw_uid
+                # Children that ended since the last loop (a server stopped for a restart, a
+                # request its child refused) no longer count against the person.
+                self.reap()
                 mine = sum(1 for owner in self.children.values() if owner == uid)
                 if len(self.children) >= self.max_children or mine >= self.max_per_account:
                     raise Refused(self.too_many)
