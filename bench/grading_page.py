@@ -129,10 +129,12 @@ def copy_of(simulated: Path, target: Path) -> Path:
 
 
 def baseline_code(commit: str, into: Path) -> Path:
-    """The package as it was at ``commit`` (read from git; the work tree is not touched)."""
+    """The package and the course's Jupyter configuration as they were at ``commit`` (read
+    from git; the work tree is not touched): today's configuration may name modules the
+    old package does not have, and Jupyter would then skip the whole file."""
     into.mkdir(parents=True)
     archive = subprocess.run(
-        ["git", "-C", str(REPO), "archive", commit, "extensions/careerlab"],
+        ["git", "-C", str(REPO), "archive", commit, "extensions/careerlab", course.CONFIG_FILE],
         capture_output=True,
         check=True,
     )
@@ -248,6 +250,7 @@ def measure(
     saved = os.environ.get("PYTHONPATH")
     if code is not None:  # the server (and its render helper) import the baseline package
         os.environ["PYTHONPATH"] = str(code)
+        shutil.copyfile(code.parent / course.CONFIG_FILE, root / course.CONFIG_FILE)
     run = Run(label)
     try:
         with jupyter_lab(root, root, work / label / "state") as server:

@@ -5,8 +5,6 @@ notebook's own solution); the code is ruff-formatted; every problem names its fi
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +24,7 @@ from careerlab.workbook.analysis_steps import (
 )
 
 from .conftest import REPO
+from .demo_project import assert_ruff_formatted
 
 WORKBOOKS = REPO / "workbooks"
 SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.DOTALL)
@@ -264,13 +263,7 @@ def test_code_is_ruff_formatted(tmp_path: Path) -> None:
     for index, (columns, raw) in enumerate(cases):
         code = pandas_code("table", checked(raw, columns), "a_long_result_variable_name")
         (tmp_path / f"case_{index}.py").write_text(code + "\n", encoding="utf-8")
-    ruff = Path(sys.executable).parent / "ruff"
-    done = subprocess.run(
-        [ruff, "format", "--check", "--line-length", "100", "--no-cache", str(tmp_path)],
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert_ruff_formatted(tmp_path)
     assert "# fmt: skip" in (tmp_path / f"case_{len(cases) - 2}.py").read_text()
 
 

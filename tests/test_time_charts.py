@@ -18,38 +18,21 @@ from careerlab.author import build
 from careerlab.showcase.page import _trusted_cells
 
 from .conftest import make_course
+from .demo_project import chart_project
 
 REPO = Path(__file__).resolve().parents[1]
-
-DATASHEET = """\
-title: Monthly sales
-about: Sales of a made-up shop, one row a month.
-made: by-hand
-source: The CareerLab authors
-license: CC0-1.0
-synthetic: true
-columns:
-  month: {label: Month{time}}
-  sales: {label: Sales, unit: dollars}
-"""
 
 
 def project(tmp_path: Path, chart: str, *, time_in_datasheet: bool = True) -> Path:
     """A small project: a monthly table with its datasheet, and one chart task."""
-    folder = tmp_path / "demo"
-    folder.mkdir()
-    (folder / "sales.csv").write_text("month,sales\nJan 2025,10\nFeb 2025,30\nMar 2025,20\n")
-    (folder / "sales.datasheet.yml").write_text(
-        DATASHEET.replace("{time}", ", time: true" if time_in_datasheet else "")
+    time = ", time: true" if time_in_datasheet else ""
+    return chart_project(
+        tmp_path,
+        table="month,sales\nJan 2025,10\nFeb 2025,30\nMar 2025,20\n",
+        columns=f"  month: {{label: Month{time}}}\n  sales: {{label: Sales, unit: dollars}}\n",
+        code="quarters = sales.assign(quarter=[1, 1, 1])",
+        chart=chart,
     )
-    (folder / "workbook.md").write_text(
-        "+++ intro\n# Demo\n\n```{code} setup\nimport pandas as pd\n\n"
-        'from careerlab import Workbook\n\nwb = Workbook("demo")\n```\n\n'
-        "```{data} sales\nfile: sales.csv\n```\n\n"
-        "```{code} by-quarter\nquarters = sales.assign(quarter=[1, 1, 1])\n```\n\n"
-        f"```{{task}} chart\nid: sales-chart\ntitle: Sales\nprompt: Make a chart.\n{chart}```\n"
-    )
-    return folder
 
 
 def problems(folder: Path) -> list[str]:
@@ -122,7 +105,10 @@ def test_check_names_the_task_and_what_to_change(tmp_path, chart, where, message
 
 def test_bars_of_categories_are_fine(tmp_path):
     folder = project(
-        tmp_path, "data: quarters\ncategory: quarter\nmeasures:\n- sales\n", time_in_datasheet=False
+        tmp_path,
+        # quarters is made from sales.csv: its datasheet labels sales (with its unit)
+        "data: quarters\ndatasheet: sales.csv\ncategory: quarter\nmeasures:\n- sales\n",
+        time_in_datasheet=False,
     )
     assert problems(folder) == []
 

@@ -111,3 +111,30 @@ def test_a_chart_draws_and_escapes_a_hostile_label(folder):
     assert axes.get_ylabel() == f"Monthly rent ({MATH})"
     task.fill({"measure": "weekday_foot_traffic", "kind": "barh", "title": "Traffic"})
     assert "&lt;img" in task.render_html() and "<img src=x" not in task.render_html()
+
+
+def test_a_charts_own_column_labels_are_text_too(folder):
+    """A chart task's ``columns:`` (labels for columns the notebook's code makes) sit in
+    the student's notebook, as editable as a datasheet: markup stays text in the menu, the
+    answer and the alt text, and a ``$`` does not break the axis."""
+    sites = pd.read_csv(folder / DATA)
+    sites["rent_per_worker"] = sites["monthly_rent"] / sites["office_workers"]
+    wb = Workbook("demo", folder=folder)
+    wb.chart(
+        "per-worker",
+        "Chart",
+        "Make a chart",
+        data=sites,
+        category="neighborhood",
+        measures=["rent_per_worker"],
+        datasheet=DATA,
+        columns={"rent_per_worker": {"label": MARKUP, "unit": MATH}},
+    )
+    task = wb["per-worker"]
+    task.build_controls()
+    assert task.measure.options == ((f"{MARKUP} ({MATH})", "rent_per_worker"),)  # text
+    task.fill({"measure": "rent_per_worker", "kind": "bar", "title": "Rent"})
+    html = task.render_html()  # draws the PNG
+    assert "<img src=x" not in html and "&lt;img src=x" in html
+    axes = charts.figure(sites, "neighborhood", "rent_per_worker", "bar", "", task.names).axes[0]
+    assert axes.get_ylabel() == f"{MARKUP} ({MATH})"

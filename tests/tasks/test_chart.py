@@ -163,3 +163,35 @@ def test_drawing_leaves_the_students_matplotlib_alone():
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     assert result.stdout.split() == [inline, "True", "1"]
+
+
+def test_columns_label_a_column_the_code_made_in_the_menu_axis_and_alt_text(workbook, table):
+    table["per_store"] = table["sales"] / table["stores"]
+    workbook.chart(
+        "per-store",
+        "Chart",
+        "Make a chart.",
+        data=table,
+        category="city",
+        measures=["per_store"],
+        columns={"per_store": {"label": "Sales per store", "unit": "dollars a store"}},
+    )
+    task = workbook["per-store"]
+    task.build_controls()
+    assert task.measure.options == (("Sales per store (dollars a store)", "per_store"),)
+    design = {"measure": "per_store", "kind": "bar", "title": "Per store"}
+    assert "Bar chart of Sales per store (dollars a store) by City." in task.alt_text(design)
+    assert "$10.08 a store" in task.alt_text(design)
+
+
+def test_a_malformed_columns_field_fails_naming_the_task(workbook, table):
+    with pytest.raises(ValueError, match="Task 'bad': columns.sales.label: text"):
+        workbook.chart(
+            "bad",
+            "Chart",
+            "Make a chart.",
+            data=table,
+            category="city",
+            measures=["sales"],
+            columns={"sales": {"unit": "dollars"}},
+        )

@@ -5,7 +5,8 @@ Owns the author checks (here; ``careerlab check``; the data files a notebook rea
 ``data_files``; choice options that give the answer away by length: ``choice_options``),
 the reading-level measure and its bands (``readability``), the seeded data generators
 (``datasets``), the data files' datasheets (``datasheets``), charts over time (``time_charts``),
-that each standard's tasks exist (``standards``), docs/reference.md
+the units on chart axes (``chart_units``), that each standard's tasks exist (``standards``),
+docs/reference.md
 (``reference``), and ``careerlab simulate`` (``simulated_class``). May import the
 catalog, ``rubrics.format``, the kernel side's task registry, analysis steps, products,
 chart types and datasheet reader,

@@ -20,7 +20,7 @@ from typing import Any
 import nbformat
 
 from careerlab import course
-from careerlab.author import data_questions, task_blocks, time_charts
+from careerlab.author import chart_units, data_questions, task_blocks, time_charts
 from careerlab.author.workbook_text import (
     SOURCE_FILE,
     Code,
@@ -85,7 +85,11 @@ def problems(folder: Path, workbook: WorkbookText | None = None) -> list[Problem
             )
         if isinstance(part, TaskBlock):
             block_problems = task_blocks.check(part, _steps_checker(folder, tables))
-            found.extend(block_problems or _menu_steps_problems(folder, tables, part))
+            found.extend(
+                block_problems
+                or _menu_steps_problems(folder, tables, part)
+                + chart_units.problems(folder, workbook, part)
+            )
     found.extend(time_charts.problems(folder, workbook))
     found.extend(data_questions.problems(folder, workbook))
     ids = [t.fields.get("id") for t in workbook.tasks]

@@ -341,29 +341,37 @@ def _string(text: str) -> str:
 def call(function: str, arguments: list[Any], keywords: dict[str, Any]) -> str:
     """``function(...)`` laid out as ruff lays it out: on one line when it fits, else one
     argument a line with a trailing comma (which ruff keeps), and a long list or dict
-    argument one item a line the same way."""
+    argument one item a line the same way, as deep as it takes (a chart's ``columns``)."""
     items = [literal(a) for a in arguments] + [f"{k}={literal(v)}" for k, v in keywords.items()]
     one_line = f"{function}({', '.join(items)})"
     if len(one_line) <= LINE_LENGTH:
         return one_line
     lines = [f"{function}("]
-    values = list(arguments) + list(keywords.values())
-    prefixes = [""] * len(arguments) + [f"{k}=" for k in keywords]
-    for item, prefix, value in zip(items, prefixes, values, strict=True):
-        if len(item) + 5 <= LINE_LENGTH or not isinstance(value, list | dict | tuple) or not value:
-            lines.append(f"    {item},")
-            continue
-        close = "]" if isinstance(value, list) else "}" if isinstance(value, dict) else ")"
-        lines.append(f"    {prefix}{'[' if close == ']' else '{' if close == '}' else '('}")
-        entries = (
-            [f"{literal(k)}: {literal(v)}" for k, v in value.items()]
-            if isinstance(value, dict)
-            else [literal(v) for v in value]
-        )
-        lines.extend(f"        {entry}," for entry in entries)
-        lines.append(f"    {close},")
+    for value in arguments:
+        lines += _item_lines("    ", "", value)
+    for key, value in keywords.items():
+        lines += _item_lines("    ", f"{key}=", value)
     lines.append(")")
     return "\n".join(lines)
+
+
+def _item_lines(indent: str, prefix: str, value: Any) -> list[str]:
+    """One argument or item and its comma: on one line when it fits (or cannot be split),
+    else a list, tuple or dict one item a line, a level deeper."""
+    one_line = f"{indent}{prefix}{literal(value)},"
+    if len(one_line) <= LINE_LENGTH or not isinstance(value, list | dict | tuple) or not value:
+        return [one_line]
+    brackets = "[]" if isinstance(value, list) else "{}" if isinstance(value, dict) else "()"
+    deeper = indent + "    "
+    lines = [f"{indent}{prefix}{brackets[0]}"]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            lines += _item_lines(deeper, f"{literal(key)}: ", item)
+    else:
+        for item in value:
+            lines += _item_lines(deeper, "", item)
+    lines.append(f"{indent}{brackets[1]},")
+    return lines
 
 
 def is_plain_call(source: str) -> bool:

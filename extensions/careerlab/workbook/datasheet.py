@@ -100,8 +100,15 @@ def columns(folder: Path | str, csv_name: str) -> dict[str, Column]:
     Columns without a usable label are left out (show the raw name); no datasheet, or one
     that cannot be read, gives {}.
     """
+    return described(_columns(folder, csv_name))
+
+
+def described(columns: object) -> dict[str, Column]:
+    """A ``columns`` mapping as a datasheet writes it (``{name: {label, unit}}``; a chart
+    task's ``columns:`` too) -> each column's label and unit. Columns without a usable
+    label are left out (show the raw name); anything but a mapping gives {}."""
     found: dict[str, Column] = {}
-    for name, column in _columns(folder, csv_name).items():
+    for name, column in (columns if isinstance(columns, dict) else {}).items():
         if not isinstance(name, str) or not isinstance(column, dict):
             continue
         label, unit = column.get("label"), column.get("unit")
@@ -149,6 +156,12 @@ class ColumnNames:
         if not data_file or Path(data_file).name != data_file:
             return cls()
         return cls(columns(folder, data_file))
+
+    def and_given(self, columns: object) -> ColumnNames:
+        """These names and those a task gives for the columns the notebook's code makes
+        (a chart's ``columns:``, in a datasheet's form); a column in both takes the task's,
+        which describes the table the task shows."""
+        return ColumnNames({**self.described, **described(columns)})
 
     def label(self, name: str) -> str:
         """With its unit: "Weekday foot traffic (people a day)"."""

@@ -20,7 +20,7 @@ from IPython.display import Image, clear_output, display
 
 from careerlab.html import escape
 from careerlab.workbook import charts, numbers
-from careerlab.workbook.datasheet import ColumnNames, datasheet_problem
+from careerlab.workbook.datasheet import MAX_LABEL_CHARS, ColumnNames, datasheet_problem
 from careerlab.workbook.tasks.base import (
     AnswerError,
     Check,
@@ -78,14 +78,47 @@ def chart_kinds(
     return tuple(kinds)
 
 
+COLUMN_FIELDS = ("label", "unit")
+
+
+def columns_problem(columns: object) -> str | None:
+    """What is wrong with a chart's ``columns``: the label and unit of each column its data
+    file's datasheet does not describe (one the notebook's code makes), in a datasheet's
+    form, so its menu and axis say what it measures and in what."""
+    if columns is None:
+        return None
+    if not isinstance(columns, dict) or not all(isinstance(name, str) for name in columns):
+        return (
+            "columns: each column's label and unit, such as "
+            "`rent_per_customer: {label: Rent per customer, unit: dollars a customer}`."
+        )
+    for name, column in columns.items():
+        at = f"columns.{name}"
+        if not isinstance(column, dict):
+            return f"{at}: a label and a unit, such as {{label: Rent per customer, unit: dollars}}."
+        extra = [str(field) for field in column if field not in COLUMN_FIELDS]
+        if extra:
+            return f"{at}: no field {extra[0]!r}; a column has {' and '.join(COLUMN_FIELDS)}."
+        for field in COLUMN_FIELDS:
+            value = column.get(field)
+            if field == "unit" and value is None:
+                continue  # a missing unit is the check's to report, naming the measure
+            if not (isinstance(value, str) and 0 < len(value.strip()) <= MAX_LABEL_CHARS):
+                return f"{at}.{field}: text of at most {MAX_LABEL_CHARS} characters."
+    return None
+
+
 class ChartTask(Task):
     kind = "chart"
     Key = ChartKey
 
     @classmethod
     def field_problems(cls, fields: dict[str, Any]) -> list[tuple[str, str]]:
-        problem = datasheet_problem(fields.get("datasheet"))
-        return [("datasheet", problem)] if problem else []
+        problems = [
+            ("datasheet", datasheet_problem(fields.get("datasheet"))),
+            ("columns", columns_problem(fields.get("columns"))),
+        ]
+        return [(field, problem) for field, problem in problems if problem]
 
     def __init__(
         self,
@@ -99,15 +132,17 @@ class ChartTask(Task):
         kinds: tuple[str, ...] | None = None,
         time: str | None = None,
         datasheet: str | None = None,
+        columns: dict[str, dict[str, str]] | None = None,
     ) -> None:
         super().__init__(context, task_id, title, prompt)
         require_columns(task_id, data, [category, *measures, time])
-        problem = datasheet_problem(datasheet)
+        problem = datasheet_problem(datasheet) or columns_problem(columns)
         if problem:
             raise ValueError(f"Task '{task_id}': {problem}")
         # The columns' labels and units from the data file's datasheet (careerlab build
-        # names the file); a column the notebook's code made is shown as its name in words.
-        self.names = ColumnNames.read(context.folder, datasheet)
+        # names the file) and, for columns the notebook's code made, from the task's
+        # ``columns``; a column neither describes is shown as its name in words.
+        self.names = ColumnNames.read(context.folder, datasheet).and_given(columns)
         self.data = data
         self.category = category
         self.measures = list(measures)
