@@ -14,7 +14,7 @@ from pathlib import Path
 
 from careerlab.author import data_questions
 from careerlab.author.workbook_text import Problem, TaskBlock, WorkbookText
-from careerlab.workbook.datasheet import ColumnNames
+from careerlab.workbook.datasheet import ColumnNames, datasheet_path
 
 CHART = "chart"
 
@@ -24,6 +24,9 @@ def problems(folder: Path, workbook: WorkbookText, block: TaskBlock) -> list[Pro
     measures = block.fields.get("measures")
     if block.kind != CHART or not isinstance(measures, list):
         return []
+    described = data_questions.described_file(workbook, block)
+    if described is not None and not datasheet_path(folder / described).is_file():
+        return []  # the datasheet check names the missing datasheet: the cause, said once
     built = data_questions.as_built(folder, workbook, block)
     datasheet = built.fields.get("datasheet")
     names = ColumnNames.read(folder, datasheet if isinstance(datasheet, str) else None)

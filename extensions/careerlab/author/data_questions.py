@@ -25,6 +25,17 @@ from careerlab.workbook.datasheet import datasheet_path
 DATA_QUESTION, CHART = "data_analysis", "chart"
 
 
+def described_file(workbook: WorkbookText, block: TaskBlock) -> str | None:
+    """The data file whose datasheet labels the task's table: its ``datasheet:``, else the
+    file of the data block it names (None when neither is known)."""
+    named = block.fields.get("datasheet")
+    if isinstance(named, str):
+        return named
+    tables = {part.name: part for part in workbook.parts if isinstance(part, Data)}
+    table = tables.get(str(block.fields.get("data")))
+    return table.file if table is not None else None
+
+
 def as_built(folder: Path, workbook: WorkbookText, block: TaskBlock) -> TaskBlock:
     """The block as it is built, with ``asks`` and ``datasheet`` filled in."""
     if block.kind not in (DATA_QUESTION, CHART):
