@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import json
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,21 @@ class DeclaredCheck:
     key: dict[str, Any]
 
 
+# CPython 3.11 keeps one recursion counter per interpreter while it turns a parse into
+# ``ast`` objects: two grading threads parsing at once (a garbage collection in one lets
+# the other run) can leave it off by one, and the parse fails with "SystemError: AST
+# constructor recursion depth mismatch" (CPython gh-106905; seen once in CI, failing a
+# submission as a grader error). Parses here go one thread at a time; each takes
+# microseconds.
+_PARSE_LOCK = threading.Lock()
+
+
+def parse(source: str) -> ast.Module:
+    """``ast.parse(source)``, one thread at a time (tests/test_parse_in_threads.py)."""
+    with _PARSE_LOCK:
+        return ast.parse(source)
+
+
 def _literal(node: ast.AST) -> Any:
     return ast.literal_eval(node)
 
@@ -46,7 +62,7 @@ def declared_checks(source: str) -> list[DeclaredCheck] | None:
     """The checks a test cell declares, or None if the cell is anything but
     ``NAME.grade("task-id", name=literal, ...)`` calls (comments aside)."""
     try:
-        tree = ast.parse(source)
+        tree = parse(source)
     except (SyntaxError, ValueError):
         return None
     checks = []
@@ -89,7 +105,7 @@ def shown_kinds(notebook: dict[str, Any]) -> dict[str, str]:
             continue
         source = cell.get("source", "")
         try:
-            tree = ast.parse("".join(source) if isinstance(source, list) else str(source))
+            tree = parse("".join(source) if isinstance(source, list) else str(source))
         except (SyntaxError, ValueError):
             continue
         for node in ast.walk(tree):
